@@ -1,0 +1,391 @@
+// PostgreSQL backend against a real server (TR1L_TEST_POSTGRES_URL, see
+// scripts/servers/postgres.sh): the shared conformance suite plus what only a server shows —
+// concurrent workers and migrators on separate connections, COPY escaping of every column,
+// reconnecting after the server dropped the connection.
+#include "adapters/postgres/postgres_database.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "adapters/postgres/postgres_connection.h"
+#include "common/embedded_resources.h"
+#include "domain/catalog.h"
+#include "domain/settlement_rules.h"
+#include "support/database_conformance.h"
+#include "support/postgres_scratch.h"
+
+TR1L_INSTANTIATE_DATABASE_CONFORMANCE(Postgres, tr1l::conformance::DatabaseBackend{
+                                                    "postgres", [] {
+                                                      return tr1l::conformance::open_scratch_postgres_database();
+                                                    }});
+
+namespace tr1l::adapters::postgres {
+namespace {
+
+using conformance::ScratchPostgresDatabase;
+using domain::Date;
+using domain::YearMonth;
+using ports::JobKind;
+using ports::UserId;
+
+constexpr UserId kLowest = std::numeric_limits<UserId>::min();
+constexpr UserId kHighest = std::numeric_limits<UserId>::max();
+const YearMonth kOctober{2026, 10};
+
+class PostgresDatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    try {
+      server_url_ = conformance::postgres_server_url();
+    } catch (const conformance::DatabaseUnavailable& unavailable) {
+      GTEST_SKIP() << unavailable.what();
+    }
+    scratch_ = std::make_unique<ScratchPostgresDatabase>(server_url_);
+  }
+
+  // The scratch database must outlive every connection a test opens, so tests declare their
+  // PostgresDatabase objects as locals and the fixture drops the database afterwards.
+  const std::string& url() const { return scratch_->url(); }
+
+  std::string server_url_;
+  std::unique_ptr<ScratchPostgresDatabase> scratch_;
+};
+
+ports::StoredCustomer billable_customer(UserId user_id) {
+  ports::StoredCustomer customer;
+  customer.user_id = user_id;
+  customer.name = "고객";
+  customer.birth_date = Date{1990, 5, 17};
+  customer.email_ciphertext = "ciphertext-" + std::to_string(user_id);
+  customer.email_index = "index-" + std::to_string(user_id);
+  customer.plan_code = "PLN-001";
+  return customer;
+}
+
+TEST_F(PostgresDatabaseTest, ConcurrentWorkersBillEveryUserExactlyOnce) {
+  std::set<UserId> billable;
+  {
+    PostgresDatabase setup(url());
+    setup.migrate();
+    auto loader = setup.customers().open_loader();
+    for (UserId id = 1; id <= 3000; ++id) {
+      ports::StoredCustomer customer = billable_customer(id * 7);
+      if (id % 10 == 0) customer.status = domain::CustomerStatus::Withdrawn;
+      else billable.insert(customer.user_id);
+      loader->add(customer);
+      loader->add(ports::UsageRow{customer.user_id, kOctober, id});
+    }
+    loader->flush();
+    auto bounds = setup.bills().billable_partition_bounds(60);
+    ASSERT_GE(bounds.size(), 50u);
+    setup.work().open_run(JobKind::Settlement, kOctober, bounds);
+  }
+
+  std::mutex errors_mutex;
+  std::vector<std::string> errors;
+  std::atomic<int> partitions_done[2] = {0, 0};
+  auto work = [&](int worker) {
+    try {
+      PostgresDatabase database(url());
+      const std::string owner = "worker-" + std::to_string(worker);
+      while (auto lease = database.work().lease_partition(JobKind::Settlement, kOctober, owner, std::chrono::seconds(30))) {
+        UserId cursor = lease->checkpoint;
+        for (;;) {
+          auto rows = database.bills().read_billing_rows(kOctober, cursor, lease->high_inclusive, 17);
+          if (rows.empty()) break;
+          std::vector<domain::Bill> bills;
+          for (const auto& row : rows) {
+            domain::Bill bill;
+            bill.month = kOctober;
+            bill.user_id = row.account.user_id;
+            bill.plan_code = row.account.plan_code;
+            bill.total = domain::Won(row.account.used_mb);
+            bills.push_back(bill);
+          }
+          cursor = rows.back().account.user_id;
+          database.bills().commit_bills(*lease, bills, cursor, std::chrono::seconds(30));
+        }
+        database.work().complete_partition(*lease);
+        ++partitions_done[worker];
+      }
+    } catch (const std::exception& error) {
+      std::lock_guard lock(errors_mutex);
+      errors.push_back("worker " + std::to_string(worker) + ": " + error.what());
+    }
+  };
+  std::thread first(work, 0);
+  std::thread second(work, 1);
+  first.join();
+  second.join();
+  ASSERT_TRUE(errors.empty()) << errors.front();
+
+  PostgresDatabase check(url());
+  auto state = check.work().run_state(JobKind::Settlement, kOctober);
+  ASSERT_TRUE(state.has_value());
+  EXPECT_EQ(state->status, ports::RunStatus::Completed);
+  EXPECT_EQ(state->partitions_done, state->partitions);
+  EXPECT_EQ(partitions_done[0] + partitions_done[1], state->partitions);
+  std::printf("[          ] partitions done by worker 0: %d, worker 1: %d\n", partitions_done[0].load(),
+              partitions_done[1].load());
+
+  std::vector<UserId> billed;
+  check.bills().for_each_bill(kOctober, [&](const domain::Bill& bill) {
+    billed.push_back(bill.user_id);
+    EXPECT_EQ(bill.total.amount(), bill.user_id / 7);  // each bill was built from its own row
+  });
+  EXPECT_EQ(billed, std::vector<UserId>(billable.begin(), billable.end()));
+  EXPECT_EQ(check.bills().count_bills(kOctober).issued, static_cast<std::int64_t>(billable.size()));
+}
+
+TEST_F(PostgresDatabaseTest, ConcurrentMigratorsApplyEachMigrationOnce) {
+  std::vector<std::thread> migrators;
+  std::mutex errors_mutex;
+  std::vector<std::string> errors;
+  for (int index = 0; index < 4; ++index) {
+    migrators.emplace_back([&] {
+      try {
+        PostgresDatabase database(url());
+        database.migrate();
+      } catch (const std::exception& error) {
+        std::lock_guard lock(errors_mutex);
+        errors.push_back(error.what());
+      }
+    });
+  }
+  for (auto& migrator : migrators) migrator.join();
+  ASSERT_TRUE(errors.empty()) << errors.front();
+
+  Connection connection(url());
+  Result versions = connection.execute("SELECT version, applied_at IS NOT NULL FROM schema_migration ORDER BY version");
+  const auto files = embedded::with_prefix("migrations/postgres/");
+  ASSERT_EQ(PQntuples(versions.get()), static_cast<int>(files.size()));
+  EXPECT_EQ(text_value(versions.get(), 0, 0), "0001_initial");
+  EXPECT_EQ(text_value(versions.get(), 0, 1), "t");
+}
+
+TEST_F(PostgresDatabaseTest, CopyLoadKeepsEveryCustomerColumnExactly) {
+  PostgresDatabase database(url());
+  database.migrate();
+  ports::StoredCustomer tricky;
+  tricky.user_id = std::numeric_limits<UserId>::max();
+  tricky.name = "김\\N\t민\n준\r\\";
+  tricky.birth_date = Date{1, 1, 1};
+  tricky.email_ciphertext = std::string("\0\\x\t\n\r\xff", 7);
+  tricky.email_index = std::string(32, '\0');
+  tricky.phone_ciphertext = std::string("\\\\N", 3);
+  tricky.phone_index = std::string("\x01\x02", 2);
+  tricky.plan_code = "\\.";
+  tricky.welfare_code = "";
+  tricky.status = domain::CustomerStatus::Banned;
+  tricky.role = domain::Role::Guest;
+  tricky.send_day = 31;
+  tricky.quiet_from = 0;
+  tricky.quiet_to = 23;
+  ports::StoredCustomer plain;
+  plain.user_id = std::numeric_limits<UserId>::min() + 1;
+  plain.name = "\\.";  // the end-of-data marker of COPY text, as a whole value
+  plain.birth_date = Date{9999, 12, 31};
+  auto loader = database.customers().open_loader();
+  loader->add(tricky);
+  loader->add(plain);
+  loader->flush();
+
+  Connection connection(url());
+  Result rows = connection.execute(
+      "SELECT user_id, name, birth_date, email_ciphertext, email_index, phone_ciphertext, phone_index, plan_code,"
+      " welfare_code, status, role, send_day, quiet_from, quiet_to FROM customer ORDER BY user_id");
+  ASSERT_EQ(PQntuples(rows.get()), 2);
+  const PGresult* result = rows.get();
+  EXPECT_EQ(int64_value(result, 0, 0), plain.user_id);
+  EXPECT_EQ(text_value(result, 0, 1), "\\.");
+  EXPECT_EQ(date_value(result, 0, 2), plain.birth_date);
+  for (int column = 3; column <= 8; ++column) EXPECT_TRUE(is_null(result, 0, column)) << column;
+  EXPECT_EQ(text_value(result, 0, 9), "ACTIVE");
+  EXPECT_EQ(text_value(result, 0, 10), "USER");
+  for (int column = 11; column <= 13; ++column) EXPECT_TRUE(is_null(result, 0, column)) << column;
+
+  EXPECT_EQ(int64_value(result, 1, 0), tricky.user_id);
+  EXPECT_EQ(text_value(result, 1, 1), tricky.name);
+  EXPECT_EQ(date_value(result, 1, 2), tricky.birth_date);
+  EXPECT_EQ(optional_bytes(result, 1, 3), tricky.email_ciphertext);
+  EXPECT_EQ(optional_bytes(result, 1, 4), tricky.email_index);
+  EXPECT_EQ(optional_bytes(result, 1, 5), tricky.phone_ciphertext);
+  EXPECT_EQ(optional_bytes(result, 1, 6), tricky.phone_index);
+  EXPECT_EQ(optional_text(result, 1, 7), tricky.plan_code);
+  EXPECT_EQ(optional_text(result, 1, 8), std::optional<std::string>(""));  // empty, not NULL
+  EXPECT_EQ(text_value(result, 1, 9), "BANNED");
+  EXPECT_EQ(text_value(result, 1, 10), "GUEST");
+  EXPECT_EQ(optional_int(result, 1, 11), std::optional<int>(31));
+  EXPECT_EQ(optional_int(result, 1, 12), std::optional<int>(0));
+  EXPECT_EQ(optional_int(result, 1, 13), std::optional<int>(23));
+}
+
+TEST_F(PostgresDatabaseTest, ConstraintViolationsNameTheProblemButNoRowData) {
+  PostgresDatabase database(url());
+  database.migrate();
+  ports::StoredCustomer customer = billable_customer(1);
+  customer.name = "홍길동-secret-name";
+  customer.send_day = 32;  // violates the CHECK constraint
+  auto loader = database.customers().open_loader();
+  loader->add(customer);
+  try {
+    loader->flush();
+    FAIL() << "flush accepted send_day 32";
+  } catch (const ports::DatabaseError& error) {
+    std::string message = error.what();
+    EXPECT_NE(message.find("customer_send_day_check"), std::string::npos) << message;
+    EXPECT_NE(message.find("line 1"), std::string::npos) << message;
+    EXPECT_EQ(message.find("secret-name"), std::string::npos) << message;
+  }
+  EXPECT_EQ(database.customers().count_customers(), 0);
+}
+
+TEST_F(PostgresDatabaseTest, ReconnectsOnTheNextCallAfterTheServerDroppedTheConnection) {
+  PostgresDatabase database(url());
+  database.migrate();
+  EXPECT_EQ(database.customers().count_customers(), 0);
+
+  Connection admin(server_url_);
+  Params database_name;
+  database_name.add(scratch_->name());
+  admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                database_name);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    Result left = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", database_name);
+    if (int64_value(left.get(), 0, 0) == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+
+  EXPECT_THROW(database.customers().count_customers(), ports::DatabaseError);  // the call that finds out
+  EXPECT_EQ(database.customers().count_customers(), 0);                      // prepared statements are redone
+  database.work().open_run(JobKind::Settlement, kOctober, {});
+  EXPECT_TRUE(database.work().lease_partition(JobKind::Settlement, kOctober, "w", std::chrono::seconds(5)).has_value());
+}
+
+TEST_F(PostgresDatabaseTest, CannotConnectErrorNamesTheServerWithoutThePassword) {
+  // Same server, a database that does not exist, and a password in the URL.
+  const std::string& url_without_password = scratch_->url();
+  std::string target = url_without_password.substr(0, url_without_password.rfind('/')) + "/no_such_database";
+  target.replace(target.find('@'), 1, ":hunter2-password@");
+  try {
+    PostgresDatabase database(target);
+    FAIL() << "connected to a database that does not exist";
+  } catch (const ports::DatabaseError& error) {
+    std::string message = error.what();
+    EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+    EXPECT_NE(message.find("no_such_database"), std::string::npos) << message;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A rough throughput measurement, run only when TR1L_PG_BENCH_USERS is set (e.g. 100000).
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST_F(PostgresDatabaseTest, Throughput) {
+  const char* users_text = std::getenv("TR1L_PG_BENCH_USERS");
+  if (users_text == nullptr) GTEST_SKIP() << "set TR1L_PG_BENCH_USERS=N to measure load and settlement throughput";
+  const UserId users = std::stoll(users_text);
+
+  auto file = [](const char* name) { return *embedded::find(std::string("catalog/") + name); };
+  const domain::Catalog catalog = domain::Catalog::parse({file("plans.csv"), file("options.csv"), file("welfare.csv"),
+                                                          file("contract_discount.csv"),
+                                                          file("plan_included_options.csv")});
+  PostgresDatabase database(url());
+  database.migrate();
+
+  // Load: roughly the seed's shape (ciphertexts ~60 bytes, 0-3 add-ons, half with a contract).
+  auto load_start = std::chrono::steady_clock::now();
+  std::int64_t related_rows = 0;
+  {
+    auto loader = database.customers().open_loader();
+    for (UserId id = 1; id <= users; ++id) {
+      ports::StoredCustomer customer = billable_customer(id);
+      customer.email_ciphertext = std::string(60, static_cast<char>(id));
+      customer.email_index = std::string(32, static_cast<char>(id * 7));
+      customer.phone_ciphertext = std::string(45, static_cast<char>(id * 3));
+      customer.phone_index = std::string(32, static_cast<char>(id * 5));
+      customer.plan_code = catalog.plan_codes()[static_cast<std::size_t>(id) % catalog.plan_codes().size()];
+      if (id % 4 == 0) customer.welfare_code = catalog.welfare_codes()[static_cast<std::size_t>(id) % catalog.welfare_codes().size()];
+      customer.send_day = static_cast<int>(id % 31) + 1;
+      loader->add(customer);
+      if (id % 2 == 0) {
+        loader->add(ports::ContractRow{id, {Date{2025, 3, 1}, Date{2027, 3, 1}}});
+        ++related_rows;
+      }
+      for (int add_on = 0; add_on < id % 4; ++add_on) {
+        loader->add(ports::AddOnRow{id, {catalog.add_on_codes()[static_cast<std::size_t>(id + add_on) % catalog.add_on_codes().size()],
+                                         Date{2026, 1, 1}, Date{2026, 12, 31}}});
+        ++related_rows;
+      }
+      if (id % 20 == 0) {
+        loader->add(ports::MilitaryRow{id, {Date{2025, 6, 1}, std::nullopt}});
+        ++related_rows;
+      }
+      loader->add(ports::UsageRow{id, kOctober, (id * 37) % 9000});
+      ++related_rows;
+      if (id % 50'000 == 0) loader->flush();
+    }
+    loader->flush();
+  }
+  const double load_seconds = seconds_since(load_start);
+
+  // Settle with one worker: read a page, compute, commit, as the settlement job will.
+  const auto bounds = database.bills().billable_partition_bounds(8);
+  database.work().open_run(JobKind::Settlement, kOctober, bounds);
+  double read_seconds = 0;
+  double settle_seconds = 0;
+  double commit_seconds = 0;
+  std::int64_t billed = 0;
+  auto settle_start = std::chrono::steady_clock::now();
+  while (auto lease = database.work().lease_partition(JobKind::Settlement, kOctober, "bench", std::chrono::seconds(60))) {
+    UserId cursor = lease->checkpoint;
+    for (;;) {
+      auto started = std::chrono::steady_clock::now();
+      auto rows = database.bills().read_billing_rows(kOctober, cursor, lease->high_inclusive, 2000);
+      read_seconds += seconds_since(started);
+      if (rows.empty()) break;
+      started = std::chrono::steady_clock::now();
+      std::vector<domain::Bill> bills;
+      bills.reserve(rows.size());
+      for (const auto& row : rows) bills.push_back(domain::settle(catalog, row.account, kOctober));
+      settle_seconds += seconds_since(started);
+      cursor = rows.back().account.user_id;
+      started = std::chrono::steady_clock::now();
+      database.bills().commit_bills(*lease, bills, cursor, std::chrono::seconds(60));
+      commit_seconds += seconds_since(started);
+      billed += static_cast<std::int64_t>(bills.size());
+    }
+    database.work().complete_partition(*lease);
+  }
+  const double total_settle_seconds = seconds_since(settle_start);
+  EXPECT_EQ(billed, users);
+
+  std::int64_t streamed = 0;
+  auto stream_start = std::chrono::steady_clock::now();
+  database.bills().for_each_bill(kOctober, [&streamed](const domain::Bill&) { ++streamed; });
+  const double stream_seconds = seconds_since(stream_start);
+  EXPECT_EQ(streamed, users);
+
+  std::printf("[ BENCH    ] load: %lld customers + %lld related rows in %.2f s (%.0f customers/s)\n",
+              static_cast<long long>(users), static_cast<long long>(related_rows), load_seconds, users / load_seconds);
+  std::printf("[ BENCH    ] settle: %lld bills in %.2f s (%.0f/s): read %.2f s (%.0f rows/s), settle %.2f s, "
+              "commit %.2f s (%.0f bills/s)\n",
+              static_cast<long long>(billed), total_settle_seconds, billed / total_settle_seconds, read_seconds,
+              billed / read_seconds, settle_seconds, commit_seconds, billed / commit_seconds);
+  std::printf("[ BENCH    ] for_each_bill: %lld bills in %.2f s (%.0f/s)\n", static_cast<long long>(streamed),
+              stream_seconds, streamed / stream_seconds);
+}
+
+}  // namespace
+}  // namespace tr1l::adapters::postgres

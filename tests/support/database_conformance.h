@@ -1,0 +1,56 @@
+// The behaviour every ports::Database backend must show, as one value-parameterised gtest suite.
+// A backend instantiates it with a factory that returns a fresh, empty, migrated database per
+// test; from any test .cpp file, at global namespace scope:
+//
+//   TR1L_INSTANTIATE_DATABASE_CONFORMANCE(Postgres,
+//       tr1l::conformance::DatabaseBackend{"postgres", [] { return open_my_database(); }});
+//
+// The test bodies live in database_conformance.cpp, which every test binary links; a binary that
+// never instantiates the suite simply has none of its tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+
+#include "ports/database.h"
+
+namespace tr1l::conformance {
+
+// Thrown by a factory whose backend cannot run here (for example no server is configured); the
+// test is skipped with this message. Any other exception from the factory fails the test.
+class DatabaseUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct DatabaseBackend {
+  std::string name;  // appended to test names: letters, digits and underscores only
+  std::function<std::unique_ptr<ports::Database>()> open;
+};
+
+inline void PrintTo(const DatabaseBackend& backend, std::ostream* out) { *out << backend.name; }
+
+inline std::string backend_test_name(const ::testing::TestParamInfo<DatabaseBackend>& info) { return info.param.name; }
+
+class DatabaseConformance : public ::testing::TestWithParam<DatabaseBackend> {
+ protected:
+  void SetUp() override;
+  ports::Database& database() { return *database_; }
+
+ private:
+  std::unique_ptr<ports::Database> database_;
+};
+
+}  // namespace tr1l::conformance
+
+// INSTANTIATE_TEST_SUITE_P pastes the suite name into identifiers, so it must be unqualified:
+// the macro opens the namespace itself. One or more DatabaseBackend values follow the prefix.
+#define TR1L_INSTANTIATE_DATABASE_CONFORMANCE(prefix, ...)                                                   \
+  namespace tr1l::conformance {                                                                              \
+  INSTANTIATE_TEST_SUITE_P(prefix, DatabaseConformance, ::testing::Values(__VA_ARGS__), backend_test_name); \
+  }
