@@ -12,7 +12,7 @@ packages=(
   libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
   libcpp-httplib-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-aiosmtpd
+  python3 python3-aiosmtpd time
 )
 
 missing=()

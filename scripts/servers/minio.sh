@@ -16,8 +16,8 @@ script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../lib/ports.sh
 source "$script_dir/../lib/ports.sh"
 
-# Pinned versions. The Go proxy reachable here serves only these pseudo-versions (RELEASE.* tag
-# queries and commit queries are refused with 403), so they are pinned as pseudo-versions.
+# Pinned versions: the @latest pseudo-versions the reachable Go proxy serves (it refuses RELEASE.*
+# tag and commit queries with 403 "This module version is not available"). Built with Go 1.26.8.
 MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
 MC_VERSION="v0.0.0-20250313080218-cf909e1063a9"
 
@@ -50,10 +50,9 @@ random_hex() {
 
 binary_has_version() { # binary_has_version BIN MODULE VERSION
   [[ -x "$1" ]] || return 1
+  command -v go >/dev/null 2>&1 || return 0 # without Go, the stamp file is the only check
   # `go version -m` reads the module version embedded in the binary's build info.
-  if command -v go >/dev/null 2>&1; then
-    go version -m "$1" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)"
-  fi
+  go version -m "$1" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)"
 }
 
 cmd_install() {
@@ -88,7 +87,7 @@ pid_alive() { # pid_alive PIDFILE: prints the pid and succeeds if that process i
   pid="$(cat "$1" 2>/dev/null || true)"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "minio server" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "minio server " || return 1
   echo "$pid"
 }
 
@@ -123,7 +122,7 @@ cmd_start() {
   # Credentials go through the environment only; `ps` shows just the address and data dir.
   MINIO_ROOT_USER="$root_user" MINIO_ROOT_PASSWORD="$root_password" \
     MINIO_SITE_REGION="$region" MINIO_BROWSER=off MINIO_UPDATE=off \
-    nohup "$minio_bin" server --quiet --anonymous --address "127.0.0.1:$port" "$dir/data" \
+    nohup "$minio_bin" server --anonymous --address "127.0.0.1:$port" "$dir/data" \
     </dev/null >"$log" 2>&1 &
   pid=$!
   echo "$pid" >"$pid_file"

@@ -6,6 +6,8 @@ namespace tr1l::csv {
 
 std::optional<Record> Reader::next() {
   std::string line;
+  // Whether the physical line ended in CRLF; inside a quoted field that line break is data.
+  bool line_ended_crlf = false;
   while (true) {
     if (!std::getline(input_, line)) return std::nullopt;
     ++line_;
@@ -13,7 +15,8 @@ std::optional<Record> Reader::next() {
       at_start_ = false;
       if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
     }
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    line_ended_crlf = !line.empty() && line.back() == '\r';
+    if (line_ended_crlf) line.pop_back();
     if (!line.empty()) break;  // blank lines carry no record
   }
 
@@ -29,8 +32,9 @@ std::optional<Record> Reader::next() {
       // A quoted field continues on the next physical line.
       if (!std::getline(input_, line)) throw ParseError(record.line, "unterminated quoted field");
       ++line_;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      field.push_back('\n');
+      field.append(line_ended_crlf ? "\r\n" : "\n");
+      line_ended_crlf = !line.empty() && line.back() == '\r';
+      if (line_ended_crlf) line.pop_back();
       position = 0;
       continue;
     }

@@ -7,6 +7,12 @@ namespace {
 
 Bill failed(Bill bill, std::string_view code, std::string message) {
   bill.status = BillStatus::Failed;
+  // A failed bill carries no amounts: drop anything computed before the failure was found
+  // (an unknown add-on is only discovered after the plan and excess lines were added).
+  bill.plan_charge = bill.excess_data = bill.add_ons = bill.subtotal = Won(0);
+  bill.contract_discount = bill.military_discount = bill.welfare_discount = Won(0);
+  bill.total = bill.supply_value = bill.vat = Won(0);
+  bill.lines.clear();
   bill.error_code = std::string(code);
   bill.error_message = std::move(message);
   return bill;

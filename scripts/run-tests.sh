@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test, the way `make test` and CI do: starts the real servers the integration tests
+# need on loopback (throwaway PostgreSQL), runs the suites through ctest, stops the servers, and
+# finally runs the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build_dir=${BUILD_DIR:-build}
+
+work=$(mktemp -d /tmp/tr1l-test.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+  bash scripts/servers/postgres.sh stop "$work/postgres" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== starting PostgreSQL"
+bash scripts/servers/postgres.sh start "$work/postgres"
+# shellcheck disable=SC1091
+source "$work/postgres/env"
+
+# Integration tests fail instead of skipping when a server they need is missing.
+export TR1L_REQUIRE_SERVERS=1
+
+echo "== unit and integration tests"
+ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" --timeout 900
+
+echo "== unit tests under ASan/UBSan"
+make --no-print-directory test-asan

@@ -1,0 +1,27 @@
+// Turns configuration into the concrete backends: which database, which catalogue, which keys.
+// This is the one place that knows every adapter; the jobs only see the ports.
+#pragma once
+
+#include <memory>
+
+#include "app/config.h"
+#include "crypto/pii_cipher.h"
+#include "domain/catalog.h"
+#include "ports/database.h"
+#include "ports/key_ring.h"
+#include "settlement/settlement_job.h"
+
+namespace tr1l::app {
+
+// A factory opening a new, migrated connection to the configured database on each call.
+// Migrations run once, on the first call.
+settlement::DatabaseFactory database_factory(const Config& config);
+
+// The configured catalogue directory, or the catalogue built into the binary.
+domain::Catalog load_catalog(const Config& config);
+
+// TR1L_KEYS, else the key file, else the development key file under TR1L_HOME (created and
+// announced with a warning on first use).
+std::unique_ptr<ports::KeyRing> load_keys(const Config& config);
+
+}  // namespace tr1l::app

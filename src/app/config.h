@@ -1,0 +1,46 @@
+// Configuration: built-in defaults, then an optional TOML file, then environment variables
+// (TR1L_*), each overriding the one before. Secrets (key material) come only from the
+// environment or a key file, never from the TOML file or the command line.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace tr1l::app {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Config {
+  std::filesystem::path home = "tr1l-data";  // TR1L_HOME
+  std::string database_url;                  // TR1L_DATABASE_URL; empty = sqlite under home
+  std::optional<std::filesystem::path> key_file;     // TR1L_KEY_FILE
+  std::optional<std::string> keys_from_environment;  // TR1L_KEYS (key ring text)
+  std::optional<std::filesystem::path> catalog_directory;  // TR1L_CATALOG_DIR; empty = built-in
+  std::string timezone = "Asia/Seoul";                     // TR1L_TIMEZONE
+  std::string log_level = "info";                          // TR1L_LOG_LEVEL
+
+  struct Settlement {
+    std::size_t chunk_size = 5000;
+    int partitions = 32;
+    std::chrono::milliseconds lease_duration{10'000};
+    int threads = 1;
+  } settlement;
+
+  // Where the SQLite file lives when no database URL is configured.
+  std::filesystem::path default_sqlite_path() const { return home / "tr1l.db"; }
+};
+
+// Reads `config_file` when given (it must exist), else TR1L_CONFIG when set, else
+// TR1L_HOME/tr1l.toml when present; then applies the environment.
+Config load_config(const std::optional<std::filesystem::path>& config_file);
+
+// The database URL with any password replaced by "***", for messages and logs.
+std::string redact_url(const std::string& url);
+
+}  // namespace tr1l::app
