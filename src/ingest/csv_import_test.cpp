@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -47,19 +48,17 @@ class CsvImport : public ::testing::Test {
     return rows;
   }
 
-  const Reject* find_reject(const std::string& file, std::size_t line) const {
-    static std::vector<Reject> cache;
-    cache = reject_rows();
-    for (const auto& reject : cache) {
-      if (reject.file == file && reject.line == line) return &reject;
+  std::optional<Reject> find_reject(const std::string& file, std::size_t line) const {
+    for (const auto& reject : reject_rows()) {
+      if (reject.file == file && reject.line == line) return reject;
     }
-    return nullptr;
+    return std::nullopt;
   }
 
   // Asserts that `file` line `line` was rejected on `field` with a reason containing `reason`.
   void expect_reject(const std::string& file, std::size_t line, const std::string& field, const std::string& reason) {
-    const Reject* reject = find_reject(file, line);
-    ASSERT_NE(reject, nullptr) << file << " line " << line << " was not rejected";
+    const std::optional<Reject> reject = find_reject(file, line);
+    ASSERT_TRUE(reject) << file << " line " << line << " was not rejected";
     EXPECT_EQ(reject->field, field) << file << " line " << line << ": " << reject->reason;
     EXPECT_NE(reject->reason.find(reason), std::string::npos)
         << file << " line " << line << ": reason '" << reject->reason << "' lacks '" << reason << "'";

@@ -178,6 +178,10 @@ SeedSummary write_seed_csv(const SeedOptions& options, const std::filesystem::pa
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) throw SeedError("cannot create directory " + dir.string() + ": " + error.message());
+  // customers.csv is renamed into place last; removing an older one first means a directory that
+  // holds a customers.csv holds one complete export, never a mix of two runs.
+  std::filesystem::remove(dir / "customers.csv", error);
+  if (error) throw SeedError("cannot replace " + (dir / "customers.csv").string() + ": " + error.message());
 
   CsvFileWriter customers(dir, "customers.csv",
                           "user_id,name,birth_date,email,phone,plan_code,welfare_code,status,role,send_day,"
