@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "adapters/keyfile/file_key_ring.h"
+#include "adapters/postgres/postgres_database.h"
 #include "adapters/sqlite/sqlite_database.h"
 #include "common/embedded_resources.h"
 
@@ -33,6 +34,9 @@ std::unique_ptr<ports::Database> open_database(const Config& config) {
     if (path.empty()) throw ConfigError("database URL " + url + " names no file (use sqlite:///path/to/file.db)");
     if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) std::filesystem::create_directories(parent);
     return std::make_unique<adapters::sqlite::SqliteDatabase>(path);
+  }
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    return std::make_unique<adapters::postgres::PostgresDatabase>(url);
   }
   throw ConfigError("database URL " + redact_url(url) + " has an unsupported scheme (use sqlite:// or postgresql://)");
 }

@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 
@@ -369,19 +370,21 @@ class SqliteBillStore : public ports::BillStore {
                      "subtotal, contract_discount, military_discount, welfare_discount, total, supply_value, vat, lines, "
                      "error_code, error_message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") {}
 
+  // Every k-th billable id plus the last one, so there are about `partitions` parts of equal size.
   std::vector<UserId> billable_partition_bounds(int partitions) override {
     Statement count(connection_,
                     "SELECT count(*) FROM customer WHERE status = 'ACTIVE' AND role = 'USER' AND plan_code IS NOT NULL");
     count.step();
     const std::int64_t billable = count.integer(0);
     count.reset();
-    if (billable == 0 || partitions <= 1) return {};
-    const std::int64_t step = (billable + partitions - 1) / partitions;
+    if (billable == 0) return {};
+    const std::int64_t wanted = std::clamp<std::int64_t>(partitions, 1, billable);
+    const std::int64_t step = (billable + wanted - 1) / wanted;
     Statement select(connection_,
                      "SELECT user_id FROM (SELECT user_id, row_number() OVER (ORDER BY user_id) AS position "
                      "FROM customer WHERE status = 'ACTIVE' AND role = 'USER' AND plan_code IS NOT NULL) "
-                     "WHERE position % ? = 0 ORDER BY user_id");
-    select.bind(1, step);
+                     "WHERE position % ? = 0 OR position = ? ORDER BY user_id");
+    select.bind(1, step).bind(2, billable);
     std::vector<UserId> bounds;
     while (select.step()) bounds.push_back(select.integer(0));
     return bounds;
