@@ -8,6 +8,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 build_dir=${BUILD_DIR:-build}
 
+echo "== unit tests under ASan/UBSan"
+make --no-print-directory test-asan
+
 work=$(mktemp -d /tmp/tr1l-test.XXXXXX)
 chmod 755 "$work"
 cleanup() {
@@ -26,6 +29,3 @@ export TR1L_REQUIRE_SERVERS=1
 
 echo "== unit and integration tests"
 ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" --timeout 900
-
-echo "== unit tests under ASan/UBSan"
-make --no-print-directory test-asan
