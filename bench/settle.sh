@@ -38,7 +38,6 @@ echo "| backend | threads | bills | wall s | bills/s | peak RSS MiB |"
 echo "|---|---|---|---|---|---|"
 
 # SQLite: seed once, copy the database for each thread count so every run starts unsettled.
-export TR1L_KEY_FILE="$work/keys"
 export TR1L_HOME="$work/sqlite-seed"
 export TR1L_DATABASE_URL=""
 read -r seed_seconds seed_rss < <(measure "$tr1l" seed --users "$users" --month "$month" --seed 1)
