@@ -9,6 +9,7 @@ tr1l="$root/build/tr1l"
 users=${USERS:-1000000}
 month=${MONTH:-2026-10}
 threads_list=${THREADS:-"1 2"}
+backends=${BACKENDS:-"sqlite postgres"}
 work=$(mktemp -d /tmp/tr1l-bench.XXXXXX)
 chmod 755 "$work"
 cleanup() {
@@ -38,6 +39,7 @@ echo "| backend | threads | bills | wall s | bills/s | peak RSS MiB |"
 echo "|---|---|---|---|---|---|"
 
 # SQLite: seed once, copy the database for each thread count so every run starts unsettled.
+if [[ " $backends " == *" sqlite "* ]]; then
 export TR1L_HOME="$work/sqlite-seed"
 export TR1L_DATABASE_URL=""
 read -r seed_seconds seed_rss < <(measure "$tr1l" seed --users "$users" --month "$month" --seed 1)
@@ -50,8 +52,10 @@ for threads in $threads_list; do
   report sqlite "$threads" "$seconds" "$rss"
   rm -rf "$TR1L_HOME"
 done
+fi
 
 # PostgreSQL: one seeded database; each run clears the month's bills and run state first.
+if [[ " $backends " == *" postgres "* ]]; then
 bash "$root/scripts/servers/postgres.sh" start "$work/postgres" >/dev/null
 # shellcheck disable=SC1091
 source "$work/postgres/env"
@@ -60,8 +64,10 @@ export TR1L_HOME="$work/pg-home"
 read -r seed_seconds seed_rss < <(measure "$tr1l" seed --users "$users" --month "$month" --seed 1)
 echo "seed postgres: ${seed_seconds}s, peak RSS ${seed_rss} MiB" >&2
 for threads in $threads_list; do
-  psql -q "$TR1L_DATABASE_URL" -c "DELETE FROM bill; DELETE FROM job_partition; DELETE FROM job_run; VACUUM ANALYZE;" >/dev/null
+  psql -q "$TR1L_DATABASE_URL" -c "DELETE FROM bill" -c "DELETE FROM job_partition" -c "DELETE FROM job_run" \
+    -c "VACUUM ANALYZE" >/dev/null
   read -r seconds rss < <(measure "$tr1l" settle --month "$month" --threads "$threads")
   billed=$("$tr1l" export bills --month "$month" | tail -n +2 | wc -l)
   report postgres "$threads" "$seconds" "$rss"
 done
+fi
