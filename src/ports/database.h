@@ -189,6 +189,8 @@ class BillStore {
 
 // ---------------------------------------------------------------------------------------------
 
+class TargetStore;  // ports/dispatch_targets.h
+
 class Database {
  public:
   virtual ~Database() = default;
@@ -198,6 +200,7 @@ class Database {
   virtual CustomerStore& customers() = 0;
   virtual WorkLedger& work() = 0;
   virtual BillStore& bills() = 0;
+  virtual TargetStore& targets() = 0;
 };
 
 }  // namespace tr1l::ports

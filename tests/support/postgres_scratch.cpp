@@ -44,6 +44,7 @@ class ScratchBackedDatabase final : public ports::Database {
   ports::CustomerStore& customers() override { return database_.customers(); }
   ports::WorkLedger& work() override { return database_.work(); }
   ports::BillStore& bills() override { return database_.bills(); }
+  ports::TargetStore& targets() override { return database_.targets(); }
 
  private:
   ScratchPostgresDatabase scratch_;  // declared first: outlives the connection below

@@ -755,4 +755,9 @@ ports::BillStore::Counts PostgresBillStore::count_bills(const domain::YearMonth&
   return Counts{int64_value(result.get(), 0, 0), int64_value(result.get(), 0, 1)};
 }
 
+// Transitional: the PostgreSQL dispatch-target store is being written (issue 3).
+ports::TargetStore& PostgresDatabase::targets() {
+  throw ports::DatabaseError("dispatch targets are not yet implemented for PostgreSQL");
+}
+
 }  // namespace tr1l::adapters::postgres

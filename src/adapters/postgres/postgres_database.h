@@ -79,6 +79,7 @@ class PostgresDatabase final : public ports::Database {
   ports::CustomerStore& customers() override { return customers_; }
   ports::WorkLedger& work() override { return work_; }
   ports::BillStore& bills() override { return bills_; }
+  ports::TargetStore& targets() override;
 
  private:
   std::unique_ptr<Connection> connection_;

@@ -9,6 +9,7 @@
 
 #include "adapters/sql/bill_lines_codec.h"
 #include "adapters/sqlite/sqlite_handle.h"
+#include "ports/dispatch_targets.h"
 #include "common/embedded_resources.h"
 
 namespace tr1l::adapters::sqlite {
@@ -40,6 +41,39 @@ Date date_column(const Statement& statement, int column) {
 std::optional<Date> optional_date_column(const Statement& statement, int column) {
   if (statement.is_null(column)) return std::nullopt;
   return date_column(statement, column);
+}
+
+// The bill columns in the order read_bill() expects them, for queries over `bill b`.
+constexpr const char* kBillColumns =
+    "b.user_id, b.status, b.plan_code, b.plan_name, b.plan_charge, b.excess_data, b.addons, b.subtotal, "
+    "b.contract_discount, b.military_discount, b.welfare_discount, b.total, b.supply_value, b.vat, b.lines, "
+    "b.error_code, b.error_message";
+constexpr int kBillColumnCount = 17;
+
+domain::Bill read_bill(const Statement& select, const YearMonth& month) {
+  domain::Bill bill;
+  bill.month = month;
+  bill.user_id = select.integer(0);
+  bill.status = select.text(1) == "ISSUED" ? domain::BillStatus::Issued : domain::BillStatus::Failed;
+  bill.plan_code = select.text(2);
+  bill.plan_name = select.optional_text(3).value_or("");
+  if (bill.status == domain::BillStatus::Issued) {
+    domain::Won* amounts[] = {&bill.plan_charge,      &bill.excess_data,       &bill.add_ons,
+                              &bill.subtotal,         &bill.contract_discount, &bill.military_discount,
+                              &bill.welfare_discount, &bill.total,             &bill.supply_value,
+                              &bill.vat};
+    for (int index = 0; index < 10; ++index) *amounts[index] = domain::Won(select.integer(4 + index));
+    bill.lines = sql::decode_bill_lines(select.text(14));
+  } else {
+    bill.error_code = select.optional_text(15).value_or("");
+    bill.error_message = select.optional_text(16).value_or("");
+  }
+  return bill;
+}
+
+std::optional<int> optional_small(const Statement& statement, int column) {
+  if (statement.is_null(column)) return std::nullopt;
+  return static_cast<int>(statement.integer(column));
 }
 
 }  // namespace
@@ -471,30 +505,9 @@ class SqliteBillStore : public ports::BillStore {
 
   void for_each_bill(const YearMonth& month, const std::function<void(const domain::Bill&)>& visit) override {
     Statement select(connection_,
-                     "SELECT user_id, status, plan_code, plan_name, plan_charge, excess_data, addons, subtotal, "
-                     "contract_discount, military_discount, welfare_discount, total, supply_value, vat, lines, "
-                     "error_code, error_message FROM bill WHERE month = ? ORDER BY user_id");
+                     std::string("SELECT ") + kBillColumns + " FROM bill b WHERE b.month = ? ORDER BY b.user_id");
     select.bind(1, month.to_string());
-    while (select.step()) {
-      domain::Bill bill;
-      bill.month = month;
-      bill.user_id = select.integer(0);
-      bill.status = select.text(1) == "ISSUED" ? domain::BillStatus::Issued : domain::BillStatus::Failed;
-      bill.plan_code = select.text(2);
-      bill.plan_name = select.optional_text(3).value_or("");
-      if (bill.status == domain::BillStatus::Issued) {
-        domain::Won* amounts[] = {&bill.plan_charge,       &bill.excess_data,       &bill.add_ons,
-                                  &bill.subtotal,          &bill.contract_discount, &bill.military_discount,
-                                  &bill.welfare_discount,  &bill.total,             &bill.supply_value,
-                                  &bill.vat};
-        for (int index = 0; index < 10; ++index) *amounts[index] = domain::Won(select.integer(4 + index));
-        bill.lines = sql::decode_bill_lines(select.text(14));
-      } else {
-        bill.error_code = select.optional_text(15).value_or("");
-        bill.error_message = select.optional_text(16).value_or("");
-      }
-      visit(bill);
-    }
+    while (select.step()) visit(read_bill(select, month));
   }
 
   Counts count_bills(const YearMonth& month) override {
@@ -521,12 +534,211 @@ class SqliteBillStore : public ports::BillStore {
 
 // ---------------------------------------------------------------------------------------------
 
+class SqliteTargetStore : public ports::TargetStore {
+ public:
+  explicit SqliteTargetStore(Connection& connection)
+      : connection_(connection),
+        upsert_(connection,
+                "INSERT INTO dispatch_target (month, user_id, status, invoice_revision, email_ciphertext, "
+                "phone_ciphertext, email_bucket, email_key, email_size, email_sha256, sms_bucket, sms_key, sms_size, "
+                "sms_sha256, send_day, quiet_from, quiet_to, error, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (month, user_id) DO UPDATE SET status = excluded.status, "
+                "invoice_revision = excluded.invoice_revision, email_ciphertext = excluded.email_ciphertext, "
+                "phone_ciphertext = excluded.phone_ciphertext, email_bucket = excluded.email_bucket, "
+                "email_key = excluded.email_key, email_size = excluded.email_size, "
+                "email_sha256 = excluded.email_sha256, sms_bucket = excluded.sms_bucket, sms_key = excluded.sms_key, "
+                "sms_size = excluded.sms_size, sms_sha256 = excluded.sms_sha256, send_day = excluded.send_day, "
+                "quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, error = excluded.error, "
+                "updated_at = excluded.updated_at "
+                "WHERE dispatch_target.status IN ('READY', 'FAILED')"),
+        renew_lease_(connection,
+                     "UPDATE job_partition SET checkpoint = ?, lease_expires_ms = ? "
+                     "WHERE job = ? AND month = ? AND partition = ? AND owner = ? AND status = 'PENDING'") {}
+
+  std::vector<UserId> issued_partition_bounds(const YearMonth& month, int partitions) override {
+    Statement count(connection_, "SELECT count(*) FROM bill WHERE month = ? AND status = 'ISSUED'");
+    count.bind(1, month.to_string());
+    count.step();
+    const std::int64_t issued = count.integer(0);
+    count.reset();
+    if (issued == 0) return {};
+    const std::int64_t wanted = std::clamp<std::int64_t>(partitions, 1, issued);
+    const std::int64_t step = (issued + wanted - 1) / wanted;
+    Statement select(connection_,
+                     "SELECT user_id FROM (SELECT user_id, row_number() OVER (ORDER BY user_id) AS position "
+                     "FROM bill WHERE month = ? AND status = 'ISSUED') WHERE position % ? = 0 OR position = ? "
+                     "ORDER BY user_id");
+    select.bind(1, month.to_string()).bind(2, step).bind(3, issued);
+    std::vector<UserId> bounds;
+    while (select.step()) bounds.push_back(select.integer(0));
+    return bounds;
+  }
+
+  std::vector<ports::InvoiceInput> read_invoice_inputs(const YearMonth& month, UserId after, UserId up_to,
+                                                       std::size_t limit) override {
+    Statement select(connection_,
+                     invoice_input_query() + " AND b.user_id > ? AND b.user_id <= ? ORDER BY b.user_id LIMIT ?");
+    select.bind(1, month.to_string()).bind(2, after).bind(3, up_to).bind(4, static_cast<std::int64_t>(limit));
+    std::vector<ports::InvoiceInput> inputs;
+    while (select.step()) inputs.push_back(read_input(select, month));
+    return inputs;
+  }
+
+  std::vector<ports::InvoiceInput> read_invoice_inputs_for(const YearMonth& month,
+                                                           std::span<const UserId> user_ids) override {
+    Statement select(connection_, invoice_input_query() + " AND b.user_id = ?");
+    std::vector<ports::InvoiceInput> inputs;
+    for (UserId user_id : user_ids) {
+      select.bind(1, month.to_string()).bind(2, user_id);
+      while (select.step()) inputs.push_back(read_input(select, month));
+    }
+    return inputs;
+  }
+
+  std::vector<UserId> failed_target_users(const YearMonth& month) override {
+    Statement select(connection_,
+                     "SELECT user_id FROM dispatch_target WHERE month = ? AND status = 'FAILED' ORDER BY user_id");
+    select.bind(1, month.to_string());
+    std::vector<UserId> users;
+    while (select.step()) users.push_back(select.integer(0));
+    return users;
+  }
+
+  void commit_targets(const ports::PartitionLease& lease, std::span<const ports::DispatchTarget> targets,
+                      UserId checkpoint, std::chrono::milliseconds renewal) override {
+    Transaction transaction(connection_);
+    renew_lease_.bind(1, checkpoint).bind(2, now_milliseconds() + renewal.count());
+    SqliteWorkLedger::bind_lease(renew_lease_, lease, 3).run();
+    if (sqlite3_changes(connection_.handle()) != 1) {
+      throw ports::LeaseLost("partition " + std::to_string(lease.partition) + " of invoice " +
+                             lease.month.to_string() + " is no longer held by " + lease.owner);
+    }
+    upsert_all(targets);
+    transaction.commit();
+  }
+
+  std::int64_t store_targets(std::span<const ports::DispatchTarget> targets) override {
+    Transaction transaction(connection_);
+    const std::int64_t stored = upsert_all(targets);
+    transaction.commit();
+    return stored;
+  }
+
+  std::optional<ports::DispatchTarget> find_target(const YearMonth& month, UserId user_id) override {
+    Statement select(connection_, std::string(kTargetQuery) + " WHERE month = ? AND user_id = ?");
+    select.bind(1, month.to_string()).bind(2, user_id);
+    if (!select.step()) return std::nullopt;
+    auto target = read_target(select, month);
+    select.reset();
+    return target;
+  }
+
+  void for_each_target(const YearMonth& month, const std::function<void(const ports::DispatchTarget&)>& visit) override {
+    Statement select(connection_, std::string(kTargetQuery) + " WHERE month = ? ORDER BY user_id");
+    select.bind(1, month.to_string());
+    while (select.step()) visit(read_target(select, month));
+  }
+
+ private:
+  static std::string invoice_input_query() {
+    return std::string("SELECT ") + kBillColumns +
+           ", c.name, c.email_ciphertext, c.phone_ciphertext, c.send_day, c.quiet_from, c.quiet_to, t.status, "
+           "t.invoice_revision FROM bill b JOIN customer c ON c.user_id = b.user_id "
+           "LEFT JOIN dispatch_target t ON t.month = b.month AND t.user_id = b.user_id "
+           "WHERE b.month = ? AND b.status = 'ISSUED'";
+  }
+
+  static constexpr std::string_view kTargetQuery =
+      "SELECT user_id, status, invoice_revision, email_ciphertext, phone_ciphertext, email_bucket, email_key, "
+      "email_size, email_sha256, sms_bucket, sms_key, sms_size, sms_sha256, send_day, quiet_from, quiet_to, error "
+      "FROM dispatch_target";
+
+  static ports::InvoiceInput read_input(const Statement& select, const YearMonth& month) {
+    ports::InvoiceInput input;
+    input.bill = read_bill(select, month);
+    const int first = kBillColumnCount;
+    input.name = select.text(first);
+    input.email_ciphertext = select.optional_blob(first + 1);
+    input.phone_ciphertext = select.optional_blob(first + 2);
+    input.send_day = optional_small(select, first + 3);
+    input.quiet_from = optional_small(select, first + 4);
+    input.quiet_to = optional_small(select, first + 5);
+    input.target_status = select.optional_text(first + 6);
+    input.target_revision = static_cast<int>(select.optional_integer(first + 7).value_or(0));
+    return input;
+  }
+
+  static std::optional<ports::StoredObjectReference> read_object(const Statement& select, int first) {
+    if (select.is_null(first + 1)) return std::nullopt;
+    return ports::StoredObjectReference{select.optional_text(first).value_or(""), select.text(first + 1),
+                                        select.integer(first + 2), select.text(first + 3)};
+  }
+
+  static ports::DispatchTarget read_target(const Statement& select, const YearMonth& month) {
+    ports::DispatchTarget target;
+    target.month = month;
+    target.user_id = select.integer(0);
+    target.status = select.text(1);
+    target.invoice_revision = static_cast<int>(select.integer(2));
+    target.email_ciphertext = select.optional_blob(3);
+    target.phone_ciphertext = select.optional_blob(4);
+    target.email_object = read_object(select, 5);
+    target.sms_object = read_object(select, 9);
+    target.send_day = optional_small(select, 13);
+    target.quiet_from = optional_small(select, 14);
+    target.quiet_to = optional_small(select, 15);
+    target.error = select.optional_text(16).value_or("");
+    return target;
+  }
+
+  void bind_object(int first, const std::optional<ports::StoredObjectReference>& object) {
+    if (object) {
+      upsert_.bind(first, object->bucket).bind(first + 1, object->key).bind(first + 2, object->size).bind(first + 3, object->sha256_hex);
+    } else {
+      for (int column = first; column < first + 4; ++column) upsert_.bind_null(column);
+    }
+  }
+
+  std::int64_t upsert_all(std::span<const ports::DispatchTarget> targets) {
+    const std::string now = now_timestamp();
+    std::int64_t stored = 0;
+    for (const ports::DispatchTarget& target : targets) {
+      upsert_.bind(1, target.month.to_string())
+          .bind(2, target.user_id)
+          .bind(3, target.status)
+          .bind(4, target.invoice_revision)
+          .bind_optional_blob(5, target.email_ciphertext)
+          .bind_optional_blob(6, target.phone_ciphertext);
+      bind_object(7, target.email_object);
+      bind_object(11, target.sms_object);
+      upsert_.bind_optional(15, target.send_day).bind_optional(16, target.quiet_from).bind_optional(17, target.quiet_to);
+      if (target.error.empty()) {
+        upsert_.bind_null(18);
+      } else {
+        upsert_.bind(18, target.error);
+      }
+      upsert_.bind(19, now).run();
+      stored += sqlite3_changes(connection_.handle());
+    }
+    return stored;
+  }
+
+  Connection& connection_;
+  Statement upsert_;
+  Statement renew_lease_;
+};
+
+
+// ---------------------------------------------------------------------------------------------
+
 struct SqliteDatabase::State {
   explicit State(const std::string& path) : connection(path) {}
   Connection connection;
   std::unique_ptr<SqliteCustomerStore> customers;
   std::unique_ptr<SqliteWorkLedger> work;
   std::unique_ptr<SqliteBillStore> bills;
+  std::unique_ptr<SqliteTargetStore> targets;
 };
 
 SqliteDatabase::SqliteDatabase(const std::string& path) : state_(std::make_unique<State>(path)) {}
@@ -562,6 +774,11 @@ ports::WorkLedger& SqliteDatabase::work() {
 ports::BillStore& SqliteDatabase::bills() {
   if (!state_->bills) state_->bills = std::make_unique<SqliteBillStore>(state_->connection);
   return *state_->bills;
+}
+
+ports::TargetStore& SqliteDatabase::targets() {
+  if (!state_->targets) state_->targets = std::make_unique<SqliteTargetStore>(state_->connection);
+  return *state_->targets;
 }
 
 }  // namespace tr1l::adapters::sqlite

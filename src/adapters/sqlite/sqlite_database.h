@@ -20,6 +20,7 @@ class SqliteDatabase : public ports::Database {
   ports::CustomerStore& customers() override;
   ports::WorkLedger& work() override;
   ports::BillStore& bills() override;
+  ports::TargetStore& targets() override;
 
  private:
   struct State;
