@@ -43,7 +43,7 @@ std::unique_ptr<ports::Database> open_database(const Config& config) {
 
 }  // namespace
 
-settlement::DatabaseFactory database_factory(const Config& config) {
+ports::DatabaseFactory database_factory(const Config& config) {
   auto migrated = std::make_shared<std::once_flag>();
   return [config, migrated]() {
     auto database = open_database(config);

@@ -15,7 +15,7 @@ namespace tr1l::app {
 
 // A factory opening a new, migrated connection to the configured database on each call.
 // Migrations run once, on the first call.
-settlement::DatabaseFactory database_factory(const Config& config);
+ports::DatabaseFactory database_factory(const Config& config);
 
 // The configured catalogue directory, or the catalogue built into the binary.
 domain::Catalog load_catalog(const Config& config);

@@ -203,4 +203,7 @@ class Database {
   virtual TargetStore& targets() = 0;
 };
 
+// Opens a new connection to the configured database; each worker thread gets its own.
+using DatabaseFactory = std::function<std::unique_ptr<Database>()>;
+
 }  // namespace tr1l::ports

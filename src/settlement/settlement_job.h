@@ -1,11 +1,8 @@
 // `tr1l settle`: bills every billable customer for one month (SPEC §4).
 //
-// The month is split into partitions of user ids recorded in the work ledger. Each worker thread
-// (and each process, on a shared database) leases a partition, reads customers in chunks, settles
-// them with domain::settle and commits each chunk's bills together with the partition checkpoint.
-// A crash loses at most the uncommitted chunk; the next run resumes from the checkpoint, and a
-// partition whose worker died is taken over once its lease lapses (at once when the dead owner
-// was a process on this machine).
+// The month is split into partitions of user ids (work/partitioned_run.h). Each worker reads its
+// partition's customers in chunks, settles them with domain::settle and commits each chunk's bills
+// together with the partition checkpoint, so a crash loses at most the uncommitted chunk.
 #pragma once
 
 #include <chrono>
@@ -41,17 +38,15 @@ struct SettlementSummary {
   double elapsed_seconds = 0;
 };
 
-using DatabaseFactory = std::function<std::unique_ptr<ports::Database>()>;
-
 class SettlementJob {
  public:
   // `open_database` opens a new connection; each worker thread gets its own.
-  SettlementJob(DatabaseFactory open_database, const domain::Catalog& catalog, const crypto::PiiCipher& cipher);
+  SettlementJob(ports::DatabaseFactory open_database, const domain::Catalog& catalog, const crypto::PiiCipher& cipher);
 
   SettlementSummary run(const SettlementOptions& options, Progress* progress = nullptr);
 
  private:
-  DatabaseFactory open_database_;
+  ports::DatabaseFactory open_database_;
   const domain::Catalog& catalog_;
   const crypto::PiiCipher& cipher_;
 };
