@@ -22,10 +22,27 @@
 #include "support/database_conformance.h"
 #include "support/postgres_scratch.h"
 
+namespace {
+
+// A second connection to the scratch database, as dispatch would write the status.
+void force_postgres_target_status(tr1l::ports::Database& database, const tr1l::domain::YearMonth& month,
+                                  tr1l::ports::UserId user_id, const std::string& status) {
+  using tr1l::adapters::postgres::Params;
+  tr1l::adapters::postgres::Connection connection(tr1l::conformance::scratch_database_url(database));
+  auto updated = connection.execute(
+      "UPDATE dispatch_target SET status = $1::text, updated_at = now() WHERE month = $2::text AND user_id = $3::bigint",
+      Params().add(status).add(month.to_string()).add(user_id));
+  if (tr1l::adapters::postgres::affected_rows(updated.get()) != 1) {
+    throw std::logic_error("force_postgres_target_status: no such target");
+  }
+}
+
+}  // namespace
+
 TR1L_INSTANTIATE_DATABASE_CONFORMANCE(Postgres, tr1l::conformance::DatabaseBackend{
-                                                    "postgres", [] {
-                                                      return tr1l::conformance::open_scratch_postgres_database();
-                                                    }});
+                                                    "postgres",
+                                                    [] { return tr1l::conformance::open_scratch_postgres_database(); },
+                                                    force_postgres_target_status});
 
 namespace tr1l::adapters::postgres {
 namespace {
