@@ -404,5 +404,58 @@ TEST_F(PostgresDatabaseTest, Throughput) {
               stream_seconds, streamed / stream_seconds);
 }
 
+ports::DispatchTarget bench_target(UserId user_id, int revision) {
+  ports::DispatchTarget target;
+  target.month = kOctober;
+  target.user_id = user_id;
+  target.invoice_revision = revision;
+  target.email_ciphertext = std::string(60, static_cast<char>(user_id));
+  target.phone_ciphertext = std::string(45, static_cast<char>(user_id * 3));
+  target.email_object = ports::StoredObjectReference{"tr1l-invoices", "2026-10/" + std::to_string(user_id) + ".html",
+                                                     18'000 + user_id % 1000, std::string(64, 'e')};
+  target.sms_object = ports::StoredObjectReference{"tr1l-invoices", "2026-10/" + std::to_string(user_id) + ".txt",
+                                                   300, std::string(64, 's')};
+  target.send_day = static_cast<int>(user_id % 31) + 1;
+  return target;
+}
+
+// How long commit_targets takes per chunk, first inserting every target, then updating them all
+// (a full regeneration), on one connection as one invoice worker would.
+TEST_F(PostgresDatabaseTest, TargetCommitThroughput) {
+  const char* targets_text = std::getenv("TR1L_PG_BENCH_TARGETS");
+  if (targets_text == nullptr) GTEST_SKIP() << "set TR1L_PG_BENCH_TARGETS=N to measure dispatch-target commits";
+  const UserId total = std::stoll(targets_text);
+  const char* chunk_text = std::getenv("TR1L_PG_BENCH_CHUNK");
+  const std::size_t chunk_size = chunk_text == nullptr ? 5000 : static_cast<std::size_t>(std::stoll(chunk_text));
+
+  PostgresDatabase database(url());
+  database.migrate();
+  database.work().open_run(JobKind::Invoicing, kOctober, {});
+  auto lease = database.work().lease_partition(JobKind::Invoicing, kOctober, "bench", std::chrono::seconds(600));
+  ASSERT_TRUE(lease.has_value());
+
+  for (int revision : {1, 2}) {
+    std::vector<ports::DispatchTarget> chunk;
+    chunk.reserve(chunk_size);
+    double commit_seconds = 0;
+    std::size_t chunks = 0;
+    for (UserId id = 1; id <= total; ++id) {
+      chunk.push_back(bench_target(id, revision));
+      if (chunk.size() == chunk_size || id == total) {
+        auto started = std::chrono::steady_clock::now();
+        database.targets().commit_targets(*lease, chunk, id, std::chrono::seconds(600));
+        commit_seconds += seconds_since(started);
+        ++chunks;
+        chunk.clear();
+      }
+    }
+    EXPECT_EQ(database.targets().find_target(kOctober, total)->invoice_revision, revision);
+    std::printf("[ BENCH    ] commit_targets (%s): %lld targets in %zu chunks of %zu: %.2f s, %.1f ms/chunk "
+                "(%.0f targets/s)\n",
+                revision == 1 ? "insert" : "update", static_cast<long long>(total), chunks, chunk_size,
+                commit_seconds, 1000 * commit_seconds / static_cast<double>(chunks), total / commit_seconds);
+  }
+}
+
 }  // namespace
 }  // namespace tr1l::adapters::postgres
