@@ -5,6 +5,8 @@
 #include <set>
 #include <thread>
 
+#include "ports/dispatch_targets.h"
+
 namespace tr1l::conformance {
 
 // A binary that links this file without instantiating the suite (the unit tests, until a
@@ -162,6 +164,102 @@ PartitionLease lease_or_fail(ports::Database& database, const std::string& owner
   auto lease = database.work().lease_partition(JobKind::Settlement, kOctober, owner, duration);
   if (!lease) throw std::runtime_error("expected a partition for " + owner);
   return *lease;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch targets
+
+using ports::DispatchTarget;
+using ports::InvoiceInput;
+using ports::StoredObjectReference;
+
+PartitionLease invoicing_lease_or_fail(ports::Database& database, const std::string& owner,
+                                       std::chrono::milliseconds duration = kLongLease) {
+  auto lease = database.work().lease_partition(JobKind::Invoicing, kOctober, owner, duration);
+  if (!lease) throw std::runtime_error("expected an invoicing partition for " + owner);
+  return *lease;
+}
+
+// Stores the bills through the settlement port, as the settlement job would.
+void settle(ports::Database& database, const YearMonth& billing_month, std::vector<Bill> bills) {
+  for (Bill& bill : bills) bill.month = billing_month;
+  database.work().open_run(JobKind::Settlement, billing_month, {});
+  auto lease = database.work().lease_partition(JobKind::Settlement, billing_month, "settler", kLongLease);
+  if (!lease) throw std::runtime_error("expected a settlement partition");
+  database.bills().commit_bills(*lease, bills, kHighest, kLongLease);
+  database.work().complete_partition(*lease);
+}
+
+std::vector<UserId> ids_of(const std::vector<InvoiceInput>& inputs) {
+  std::vector<UserId> ids;
+  for (const auto& input : inputs) ids.push_back(input.bill.user_id);
+  return ids;
+}
+
+// A target with every field set; object bytes and texts include what COPY-style encodings escape.
+DispatchTarget full_target(UserId user_id, int revision = 1) {
+  DispatchTarget target;
+  target.month = kOctober;
+  target.user_id = user_id;
+  target.status = std::string(ports::target_status::kReady);
+  target.invoice_revision = revision;
+  target.email_ciphertext = bytes("target-email-", user_id);
+  target.phone_ciphertext = bytes("target-phone-", user_id);
+  target.email_object = StoredObjectReference{"invoices\\bucket", "2026-10/" + std::to_string(user_id) + "\t.html",
+                                              123'456 + revision, std::string(64, 'a')};
+  target.sms_object = StoredObjectReference{"", "2026-10/" + std::to_string(user_id) + ".txt", 140, std::string(64, 'b')};
+  target.send_day = 31;
+  target.quiet_from = 22;
+  target.quiet_to = 0;
+  return target;
+}
+
+DispatchTarget minimal_target(UserId user_id) {
+  DispatchTarget target;
+  target.month = kOctober;
+  target.user_id = user_id;
+  return target;
+}
+
+DispatchTarget failed_target(UserId user_id) {
+  DispatchTarget target = minimal_target(user_id);
+  target.status = std::string(ports::target_status::kFailed);
+  target.error = "cannot decrypt email:\t\"bad tag\"\n(key 3)";
+  return target;
+}
+
+void expect_same_object(const std::optional<StoredObjectReference>& actual,
+                        const std::optional<StoredObjectReference>& expected, const char* which) {
+  SCOPED_TRACE(which);
+  ASSERT_EQ(actual.has_value(), expected.has_value());
+  if (!expected) return;
+  EXPECT_EQ(actual->bucket, expected->bucket);
+  EXPECT_EQ(actual->key, expected->key);
+  EXPECT_EQ(actual->size, expected->size);
+  EXPECT_EQ(actual->sha256_hex, expected->sha256_hex);
+}
+
+void expect_same_target(const DispatchTarget& actual, const DispatchTarget& expected) {
+  SCOPED_TRACE("target of user " + std::to_string(expected.user_id));
+  EXPECT_EQ(actual.month, expected.month);
+  EXPECT_EQ(actual.user_id, expected.user_id);
+  EXPECT_EQ(actual.status, expected.status);
+  EXPECT_EQ(actual.invoice_revision, expected.invoice_revision);
+  EXPECT_EQ(actual.email_ciphertext, expected.email_ciphertext);
+  EXPECT_EQ(actual.phone_ciphertext, expected.phone_ciphertext);
+  expect_same_object(actual.email_object, expected.email_object, "email object");
+  expect_same_object(actual.sms_object, expected.sms_object, "sms object");
+  EXPECT_EQ(actual.send_day, expected.send_day);
+  EXPECT_EQ(actual.quiet_from, expected.quiet_from);
+  EXPECT_EQ(actual.quiet_to, expected.quiet_to);
+  EXPECT_EQ(actual.error, expected.error);
+}
+
+std::vector<DispatchTarget> all_targets(ports::Database& database, const YearMonth& target_month) {
+  std::vector<DispatchTarget> targets;
+  database.targets().for_each_target(target_month,
+                                     [&targets](const DispatchTarget& target) { targets.push_back(target); });
+  return targets;
 }
 
 }  // namespace
@@ -681,6 +779,327 @@ TEST_P(DatabaseConformance, FailedCommitStoresNothingAndKeepsTheCheckpoint) {
   EXPECT_EQ(database().bills().count_bills(kOctober).issued, 1);
   ASSERT_TRUE(database().work().expire_lease(lease));
   EXPECT_EQ(lease_or_fail(database(), "worker-b").checkpoint, 5);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch targets
+
+TEST_P(DatabaseConformance, IssuedPartitionBoundsCoverOnlyTheMonthsIssuedBills) {
+  auto& targets = database().targets();
+  EXPECT_TRUE(targets.issued_partition_bounds(kOctober, 4).empty());
+
+  std::vector<StoredCustomer> customers;
+  for (UserId id = 1; id <= 30; ++id) customers.push_back(customer(id));
+  load(database(), customers);
+  std::vector<Bill> october;
+  for (UserId id = 2; id <= 20; id += 2) october.push_back(issued_bill(id, id));
+  for (UserId id : {1, 3, 21, 22, 23}) october.push_back(failed_bill(id));  // failed ones on both sides
+  std::sort(october.begin(), october.end(), [](const Bill& a, const Bill& b) { return a.user_id < b.user_id; });
+  settle(database(), kOctober, october);
+  settle(database(), kSeptember, {issued_bill(25, 0), issued_bill(26, 0), issued_bill(1, 0)});
+
+  EXPECT_EQ(targets.issued_partition_bounds(kOctober, 1), (std::vector<UserId>{20}));
+  EXPECT_EQ(targets.issued_partition_bounds(kSeptember, 1), (std::vector<UserId>{26}));
+  EXPECT_TRUE(targets.issued_partition_bounds(month("2026-08"), 3).empty());
+
+  const std::set<UserId> issued = {2, 4, 6, 8, 10, 12, 14, 16, 18, 20};
+  for (int wanted : {2, 3, 4, 100}) {
+    SCOPED_TRACE("partitions " + std::to_string(wanted));
+    auto bounds = targets.issued_partition_bounds(kOctober, wanted);
+    ASSERT_FALSE(bounds.empty());
+    EXPECT_LE(bounds.size(), static_cast<std::size_t>(std::min(wanted, 10)));
+    EXPECT_TRUE(std::is_sorted(bounds.begin(), bounds.end()));
+    EXPECT_EQ(std::set<UserId>(bounds.begin(), bounds.end()).size(), bounds.size());
+    for (UserId bound : bounds) EXPECT_TRUE(issued.contains(bound)) << "bound " << bound << " is no issued bill";
+    EXPECT_EQ(bounds.back(), 20);
+    std::size_t covered = 0;
+    std::size_t largest = 0;
+    for (std::size_t index = 0; index < bounds.size(); ++index) {
+      UserId low = index == 0 ? kLowest : bounds[index - 1];
+      UserId high = index + 1 == bounds.size() ? kHighest : bounds[index];
+      std::size_t size = targets.read_invoice_inputs(kOctober, low, high, 1000).size();
+      EXPECT_GE(size, 1u);
+      covered += size;
+      largest = std::max(largest, size);
+    }
+    EXPECT_EQ(covered, 10u);
+    EXPECT_LE(largest, (10u + bounds.size() - 1) / bounds.size() + 1);
+  }
+}
+
+TEST_P(DatabaseConformance, InvoiceInputsCarryTheIssuedBillItsCustomerAndTheExistingTarget) {
+  StoredCustomer full = customer(1);
+  full.name = "탭\t줄바꿈\n역슬래시\\ 널\\N";
+  full.send_day = 25;
+  full.quiet_from = 21;
+  full.quiet_to = 8;
+  StoredCustomer bare;
+  bare.user_id = 2;
+  bare.name = "";
+  bare.birth_date = date("2000-02-29");
+  bare.plan_code = "PLN-001";
+  StoredCustomer rejected = customer(3);
+  load(database(), {full, bare, rejected});
+
+  Bill first = issued_bill(1, 1000);
+  Bill second = issued_bill(2, 2000);
+  second.lines = {BillLine{LineKind::Plan, "PLN-001", "LTE 베이직", Won(1)}};
+  settle(database(), kOctober, {first, second, failed_bill(3)});
+
+  auto inputs = database().targets().read_invoice_inputs(kOctober, kLowest, kHighest, 100);
+  ASSERT_EQ(ids_of(inputs), (std::vector<UserId>{1, 2}));  // the FAILED bill is not invoiced
+  expect_same_bill(inputs[0].bill, first);
+  expect_same_bill(inputs[1].bill, second);
+
+  EXPECT_EQ(inputs[0].name, full.name);
+  EXPECT_EQ(inputs[0].email_ciphertext, full.email_ciphertext);
+  EXPECT_EQ(inputs[0].phone_ciphertext, full.phone_ciphertext);
+  EXPECT_EQ(inputs[0].send_day, std::optional<int>(25));
+  EXPECT_EQ(inputs[0].quiet_from, std::optional<int>(21));
+  EXPECT_EQ(inputs[0].quiet_to, std::optional<int>(8));
+  EXPECT_EQ(inputs[1].name, "");
+  EXPECT_FALSE(inputs[1].email_ciphertext.has_value());
+  EXPECT_FALSE(inputs[1].phone_ciphertext.has_value());
+  EXPECT_FALSE(inputs[1].send_day.has_value());
+  EXPECT_FALSE(inputs[1].quiet_from.has_value());
+  EXPECT_FALSE(inputs[1].quiet_to.has_value());
+  for (const InvoiceInput& input : inputs) {
+    SCOPED_TRACE("user " + std::to_string(input.bill.user_id));
+    EXPECT_FALSE(input.target_status.has_value());
+    EXPECT_EQ(input.target_revision, 0);
+  }
+
+  DispatchTarget stored = full_target(1, 3);
+  stored.status = std::string(ports::target_status::kFailed);
+  stored.error = "no deliverable contact";
+  std::vector<DispatchTarget> written = {stored};
+  EXPECT_EQ(database().targets().store_targets(written), 1);
+  DispatchTarget other_month = full_target(2, 7);
+  other_month.month = kSeptember;
+  std::vector<DispatchTarget> september = {other_month};
+  database().targets().store_targets(september);
+
+  inputs = database().targets().read_invoice_inputs(kOctober, kLowest, kHighest, 100);
+  ASSERT_EQ(ids_of(inputs), (std::vector<UserId>{1, 2}));
+  EXPECT_EQ(inputs[0].target_status, std::optional<std::string>("FAILED"));
+  EXPECT_EQ(inputs[0].target_revision, 3);
+  EXPECT_FALSE(inputs[1].target_status.has_value());  // its target is another month's
+  EXPECT_EQ(inputs[1].target_revision, 0);
+
+  EXPECT_TRUE(database().targets().read_invoice_inputs(kSeptember, kLowest, kHighest, 100).empty());
+}
+
+TEST_P(DatabaseConformance, InvoiceInputPagesHonourExclusiveInclusiveBoundsAndLimit) {
+  std::vector<StoredCustomer> customers;
+  std::vector<Bill> bills;
+  for (UserId id = 1; id <= 10; ++id) {
+    customers.push_back(customer(id));
+    bills.push_back(id == 5 ? failed_bill(id) : issued_bill(id, id));
+  }
+  load(database(), customers);
+  settle(database(), kOctober, bills);
+  auto& targets = database().targets();
+
+  EXPECT_EQ(ids_of(targets.read_invoice_inputs(kOctober, 2, 8, 3)), (std::vector<UserId>{3, 4, 6}));
+  EXPECT_EQ(ids_of(targets.read_invoice_inputs(kOctober, 6, 8, 10)), (std::vector<UserId>{7, 8}));
+  EXPECT_EQ(ids_of(targets.read_invoice_inputs(kOctober, 4, 5, 10)), (std::vector<UserId>{}));
+  EXPECT_TRUE(targets.read_invoice_inputs(kOctober, 8, 8, 10).empty());
+  EXPECT_TRUE(targets.read_invoice_inputs(kOctober, 10, kHighest, 10).empty());
+  EXPECT_TRUE(targets.read_invoice_inputs(kOctober, kLowest, kHighest, 0).empty());
+  EXPECT_EQ(targets.read_invoice_inputs(kOctober, kLowest, kHighest, 100).size(), 9u);
+
+  // Walking a partition page by page from the checkpoint, as the invoice job does.
+  std::vector<UserId> walked;
+  UserId cursor = 0;
+  for (;;) {
+    auto page = targets.read_invoice_inputs(kOctober, cursor, 9, 2);
+    if (page.empty()) break;
+    EXPECT_LE(page.size(), 2u);
+    for (const auto& input : page) walked.push_back(input.bill.user_id);
+    cursor = page.back().bill.user_id;
+  }
+  EXPECT_EQ(walked, (std::vector<UserId>{1, 2, 3, 4, 6, 7, 8, 9}));
+}
+
+TEST_P(DatabaseConformance, InvoiceInputsForListedUsersSkipUnknownAndFailedBills) {
+  load(database(), {customer(1), customer(2), customer(3), customer(4), customer(5)});
+  settle(database(), kOctober, {issued_bill(1, 1), issued_bill(2, 2), failed_bill(3), issued_bill(4, 4)});
+  settle(database(), kSeptember, {issued_bill(5, 5)});
+
+  const std::vector<UserId> wanted = {4, 999, 3, 1, 5};
+  auto inputs = database().targets().read_invoice_inputs_for(kOctober, wanted);
+  auto ids = ids_of(inputs);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<UserId>{1, 4}));
+  for (const InvoiceInput& input : inputs) {
+    SCOPED_TRACE("user " + std::to_string(input.bill.user_id));
+    expect_same_bill(input.bill, issued_bill(input.bill.user_id, input.bill.user_id));
+    EXPECT_EQ(input.name, customer(input.bill.user_id).name);
+    EXPECT_EQ(input.email_ciphertext, customer(input.bill.user_id).email_ciphertext);
+    EXPECT_FALSE(input.target_status.has_value());
+  }
+
+  std::vector<DispatchTarget> stored = {failed_target(4)};
+  database().targets().store_targets(stored);
+  const std::vector<UserId> only_four = {4};
+  inputs = database().targets().read_invoice_inputs_for(kOctober, only_four);
+  ASSERT_EQ(inputs.size(), 1u);
+  EXPECT_EQ(inputs[0].target_status, std::optional<std::string>("FAILED"));
+  EXPECT_EQ(inputs[0].target_revision, 1);
+
+  EXPECT_TRUE(database().targets().read_invoice_inputs_for(kOctober, std::vector<UserId>{}).empty());
+  EXPECT_TRUE(database().targets().read_invoice_inputs_for(kOctober, std::vector<UserId>{3, 999}).empty());
+}
+
+TEST_P(DatabaseConformance, CommittedTargetsReadBackEqualAndMoveTheCheckpoint) {
+  auto& work = database().work();
+  work.open_run(JobKind::Invoicing, kOctober, {});
+  PartitionLease lease = invoicing_lease_or_fail(database(), "invoicer-a");
+
+  DispatchTarget full = full_target(7, 2);
+  DispatchTarget minimal = minimal_target(3);
+  DispatchTarget failed = failed_target(5);
+  DispatchTarget email_only = minimal_target(9);
+  email_only.email_ciphertext = std::string("\0", 1);
+  email_only.email_object = StoredObjectReference{"b", "k", 0, ""};
+  std::vector<DispatchTarget> chunk = {minimal, failed, full, email_only};
+  database().targets().commit_targets(lease, chunk, 9, kLongLease);
+
+  auto found = database().targets().find_target(kOctober, 7);
+  ASSERT_TRUE(found.has_value());
+  expect_same_target(*found, full);
+  found = database().targets().find_target(kOctober, 5);
+  ASSERT_TRUE(found.has_value());
+  expect_same_target(*found, failed);
+  EXPECT_FALSE(database().targets().find_target(kOctober, 4).has_value());
+  EXPECT_FALSE(database().targets().find_target(kSeptember, 7).has_value());
+
+  auto stored = all_targets(database(), kOctober);
+  ASSERT_EQ(stored.size(), 4u);
+  expect_same_target(stored[0], minimal);
+  expect_same_target(stored[1], failed);
+  expect_same_target(stored[2], full);
+  expect_same_target(stored[3], email_only);
+  EXPECT_TRUE(all_targets(database(), kSeptember).empty());
+  EXPECT_EQ(database().targets().failed_target_users(kOctober), (std::vector<UserId>{5}));
+  EXPECT_TRUE(database().targets().failed_target_users(kSeptember).empty());
+
+  database().targets().commit_targets(lease, {}, 20, kLongLease);  // an empty chunk still moves on
+  ASSERT_TRUE(work.expire_lease(lease));
+  PartitionLease resumed = invoicing_lease_or_fail(database(), "invoicer-b");
+  EXPECT_EQ(resumed.partition, lease.partition);
+  EXPECT_EQ(resumed.checkpoint, 20);
+
+  // Settlement and invoicing leases are separate: a settlement lease of the same partition
+  // number does not fence the invoicing one.
+  work.open_run(JobKind::Settlement, kOctober, {});
+  PartitionLease settlement = lease_or_fail(database(), "invoicer-b");
+  EXPECT_EQ(settlement.job, JobKind::Settlement);
+  std::vector<DispatchTarget> again = {full_target(7, 3)};
+  database().targets().commit_targets(resumed, again, 21, kLongLease);
+  EXPECT_EQ(database().targets().find_target(kOctober, 7)->invoice_revision, 3);
+}
+
+TEST_P(DatabaseConformance, CommitTargetsWithALostLeaseThrowsAndStoresNothing) {
+  auto& work = database().work();
+  work.open_run(JobKind::Invoicing, kOctober, {});
+  PartitionLease stale = invoicing_lease_or_fail(database(), "invoicer-a", std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  PartitionLease fresh = invoicing_lease_or_fail(database(), "invoicer-b");
+  EXPECT_EQ(fresh.partition, stale.partition);
+
+  std::vector<DispatchTarget> chunk = {full_target(7), failed_target(8)};
+  EXPECT_THROW(database().targets().commit_targets(stale, chunk, 8, kLongLease), ports::LeaseLost);
+  EXPECT_TRUE(all_targets(database(), kOctober).empty());
+  EXPECT_FALSE(database().targets().find_target(kOctober, 7).has_value());
+  EXPECT_TRUE(database().targets().failed_target_users(kOctober).empty());
+
+  // The checkpoint did not move either: the new owner starts where the partition started.
+  ASSERT_TRUE(work.expire_lease(fresh));
+  PartitionLease again = invoicing_lease_or_fail(database(), "invoicer-c");
+  EXPECT_EQ(again.checkpoint, stale.low_exclusive);
+  database().targets().commit_targets(again, chunk, 8, kLongLease);
+  EXPECT_EQ(all_targets(database(), kOctober).size(), 2u);
+}
+
+TEST_P(DatabaseConformance, StoringTargetsUpdatesReadyAndFailedOnesButNeverADeliveryStatus) {
+  if (!GetParam().force_target_status) GTEST_SKIP() << "the backend provides no force_target_status hook";
+  auto& targets = database().targets();
+  std::vector<DispatchTarget> first = {full_target(1), failed_target(2), full_target(3)};
+  EXPECT_EQ(targets.store_targets(first), 3);
+  EXPECT_EQ(targets.failed_target_users(kOctober), (std::vector<UserId>{2}));
+  GetParam().force_target_status(database(), kOctober, 3, "SENT");
+  const DispatchTarget sent = *targets.find_target(kOctober, 3);
+  EXPECT_EQ(sent.status, "SENT");
+
+  DispatchTarget regenerated = full_target(2, 2);  // the FAILED one, now produced
+  DispatchTarget failed_now = failed_target(1);   // the READY one, now failed
+  failed_now.invoice_revision = 2;
+  std::vector<DispatchTarget> second = {failed_now, regenerated, full_target(3, 2), full_target(4)};
+  EXPECT_EQ(targets.store_targets(second), 3);  // 1 and 2 updated, 4 inserted, 3 left alone
+
+  expect_same_target(*targets.find_target(kOctober, 1), failed_now);
+  expect_same_target(*targets.find_target(kOctober, 2), regenerated);
+  expect_same_target(*targets.find_target(kOctober, 3), sent);
+  expect_same_target(*targets.find_target(kOctober, 4), full_target(4));
+  EXPECT_EQ(targets.failed_target_users(kOctober), (std::vector<UserId>{1}));
+
+  std::vector<DispatchTarget> only_sent = {full_target(3, 9)};
+  EXPECT_EQ(targets.store_targets(only_sent), 0);
+  EXPECT_EQ(targets.store_targets({}), 0);
+  expect_same_target(*targets.find_target(kOctober, 3), sent);
+
+  // The fenced commit follows the same rule.
+  database().work().open_run(JobKind::Invoicing, kOctober, {});
+  PartitionLease lease = invoicing_lease_or_fail(database(), "invoicer");
+  database().targets().commit_targets(lease, only_sent, 3, kLongLease);
+  expect_same_target(*targets.find_target(kOctober, 3), sent);
+
+  // A SENT target of another month does not protect this month's.
+  GetParam().force_target_status(database(), kOctober, 4, "DELIVERED");
+  DispatchTarget september = full_target(4);
+  september.month = kSeptember;
+  std::vector<DispatchTarget> other_month = {september};
+  EXPECT_EQ(targets.store_targets(other_month), 1);
+  EXPECT_EQ(targets.find_target(kOctober, 4)->status, "DELIVERED");
+  EXPECT_EQ(targets.find_target(kSeptember, 4)->status, "READY");
+}
+
+TEST_P(DatabaseConformance, ATargetListedTwiceInOneChunkIsStoredAsItsLastVersion) {
+  DispatchTarget earlier = full_target(6, 1);
+  DispatchTarget later = failed_target(6);
+  later.invoice_revision = 2;
+  std::vector<DispatchTarget> chunk = {earlier, full_target(5), later};
+  database().targets().store_targets(chunk);
+  expect_same_target(*database().targets().find_target(kOctober, 6), later);
+  EXPECT_EQ(all_targets(database(), kOctober).size(), 2u);
+}
+
+TEST_P(DatabaseConformance, ForEachTargetWalksAMonthLargerThanAnyPage) {
+  database().work().open_run(JobKind::Invoicing, kOctober, {});
+  PartitionLease lease = invoicing_lease_or_fail(database(), "invoicer");
+  constexpr UserId kTargets = 12'345;
+  std::vector<DispatchTarget> chunk;
+  for (UserId id = 1; id <= kTargets; ++id) {
+    chunk.push_back(id % 97 == 0 ? failed_target(id) : full_target(id, static_cast<int>(id % 5) + 1));
+    if (chunk.size() == 5000 || id == kTargets) {
+      database().targets().commit_targets(lease, chunk, id, kLongLease);
+      chunk.clear();
+    }
+  }
+  UserId expected = 0;
+  database().targets().for_each_target(kOctober, [&expected](const DispatchTarget& target) {
+    ++expected;
+    ASSERT_EQ(target.user_id, expected);
+    if (expected % 97 == 0) {
+      ASSERT_EQ(target.status, "FAILED");
+    } else {
+      ASSERT_EQ(target.invoice_revision, static_cast<int>(expected % 5) + 1);
+      ASSERT_EQ(target.email_ciphertext, bytes("target-email-", expected));
+    }
+  });
+  EXPECT_EQ(expected, kTargets);
+  EXPECT_EQ(database().targets().failed_target_users(kOctober).size(), static_cast<std::size_t>(kTargets / 97));
 }
 
 }  // namespace tr1l::conformance

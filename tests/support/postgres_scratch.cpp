@@ -46,6 +46,8 @@ class ScratchBackedDatabase final : public ports::Database {
   ports::BillStore& bills() override { return database_.bills(); }
   ports::TargetStore& targets() override { return database_.targets(); }
 
+  const std::string& url() const { return scratch_.url(); }
+
  private:
   ScratchPostgresDatabase scratch_;  // declared first: outlives the connection below
   adapters::postgres::PostgresDatabase database_;
@@ -84,6 +86,12 @@ std::unique_ptr<ports::Database> open_scratch_postgres_database() {
   auto database = std::make_unique<ScratchBackedDatabase>(postgres_server_url());
   database->migrate();
   return database;
+}
+
+std::string scratch_database_url(const ports::Database& database) {
+  const auto* scratch = dynamic_cast<const ScratchBackedDatabase*>(&database);
+  if (scratch == nullptr) throw std::logic_error("scratch_database_url: not a scratch PostgreSQL database");
+  return scratch->url();
 }
 
 }  // namespace tr1l::conformance

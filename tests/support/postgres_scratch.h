@@ -34,4 +34,8 @@ class ScratchPostgresDatabase {
 // A migrated PostgresDatabase on a new scratch database that is dropped with it.
 std::unique_ptr<ports::Database> open_scratch_postgres_database();
 
+// The URL of the scratch database behind a database from open_scratch_postgres_database(), for
+// tests that need a second connection to it. Throws std::logic_error for any other database.
+std::string scratch_database_url(const ports::Database& database);
+
 }  // namespace tr1l::conformance

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ports/database.h"
+#include "ports/dispatch_targets.h"
 
 namespace tr1l::adapters::postgres {
 
@@ -65,6 +66,34 @@ class PostgresBillStore final : public ports::BillStore {
   Connection& connection_;
 };
 
+// Dispatch targets: invoice inputs are read one page per query (bill joined with its customer
+// and existing target); targets are written by COPY into a session-local staging table and
+// applied with one INSERT ... ON CONFLICT, which never touches a target in a delivery status.
+class PostgresTargetStore final : public ports::TargetStore {
+ public:
+  explicit PostgresTargetStore(Connection& connection) : connection_(connection) {}
+
+  std::vector<ports::UserId> issued_partition_bounds(const domain::YearMonth& month, int partitions) override;
+  std::vector<ports::InvoiceInput> read_invoice_inputs(const domain::YearMonth& month, ports::UserId after,
+                                                       ports::UserId up_to, std::size_t limit) override;
+  std::vector<ports::InvoiceInput> read_invoice_inputs_for(const domain::YearMonth& month,
+                                                           std::span<const ports::UserId> user_ids) override;
+  std::vector<ports::UserId> failed_target_users(const domain::YearMonth& month) override;
+  void commit_targets(const ports::PartitionLease& lease, std::span<const ports::DispatchTarget> targets,
+                      ports::UserId checkpoint, std::chrono::milliseconds renewal) override;
+  std::int64_t store_targets(std::span<const ports::DispatchTarget> targets) override;
+  std::optional<ports::DispatchTarget> find_target(const domain::YearMonth& month, ports::UserId user_id) override;
+  void for_each_target(const domain::YearMonth& month,
+                       const std::function<void(const ports::DispatchTarget&)>& visit) override;
+
+ private:
+  // Inside the caller's transaction: stages the encoded rows and upserts them; returns how many
+  // targets were inserted or updated.
+  std::int64_t upsert_staged(const std::string& copy_rows);
+
+  Connection& connection_;
+};
+
 class PostgresDatabase final : public ports::Database {
  public:
   // `url`: postgresql://user[:password]@host:port/database[?options], or any connection string
@@ -79,13 +108,14 @@ class PostgresDatabase final : public ports::Database {
   ports::CustomerStore& customers() override { return customers_; }
   ports::WorkLedger& work() override { return work_; }
   ports::BillStore& bills() override { return bills_; }
-  ports::TargetStore& targets() override;
+  ports::TargetStore& targets() override { return targets_; }
 
  private:
   std::unique_ptr<Connection> connection_;
   PostgresCustomerStore customers_;
   PostgresWorkLedger work_;
   PostgresBillStore bills_;
+  PostgresTargetStore targets_;
 };
 
 }  // namespace tr1l::adapters::postgres

@@ -22,10 +22,27 @@
 #include "support/database_conformance.h"
 #include "support/postgres_scratch.h"
 
+namespace {
+
+// A second connection to the scratch database, as dispatch would write the status.
+void force_postgres_target_status(tr1l::ports::Database& database, const tr1l::domain::YearMonth& month,
+                                  tr1l::ports::UserId user_id, const std::string& status) {
+  using tr1l::adapters::postgres::Params;
+  tr1l::adapters::postgres::Connection connection(tr1l::conformance::scratch_database_url(database));
+  auto updated = connection.execute(
+      "UPDATE dispatch_target SET status = $1::text, updated_at = now() WHERE month = $2::text AND user_id = $3::bigint",
+      Params().add(status).add(month.to_string()).add(user_id));
+  if (tr1l::adapters::postgres::affected_rows(updated.get()) != 1) {
+    throw std::logic_error("force_postgres_target_status: no such target");
+  }
+}
+
+}  // namespace
+
 TR1L_INSTANTIATE_DATABASE_CONFORMANCE(Postgres, tr1l::conformance::DatabaseBackend{
-                                                    "postgres", [] {
-                                                      return tr1l::conformance::open_scratch_postgres_database();
-                                                    }});
+                                                    "postgres",
+                                                    [] { return tr1l::conformance::open_scratch_postgres_database(); },
+                                                    force_postgres_target_status});
 
 namespace tr1l::adapters::postgres {
 namespace {
@@ -385,6 +402,59 @@ TEST_F(PostgresDatabaseTest, Throughput) {
               billed / read_seconds, settle_seconds, commit_seconds, billed / commit_seconds);
   std::printf("[ BENCH    ] for_each_bill: %lld bills in %.2f s (%.0f/s)\n", static_cast<long long>(streamed),
               stream_seconds, streamed / stream_seconds);
+}
+
+ports::DispatchTarget bench_target(UserId user_id, int revision) {
+  ports::DispatchTarget target;
+  target.month = kOctober;
+  target.user_id = user_id;
+  target.invoice_revision = revision;
+  target.email_ciphertext = std::string(60, static_cast<char>(user_id));
+  target.phone_ciphertext = std::string(45, static_cast<char>(user_id * 3));
+  target.email_object = ports::StoredObjectReference{"tr1l-invoices", "2026-10/" + std::to_string(user_id) + ".html",
+                                                     18'000 + user_id % 1000, std::string(64, 'e')};
+  target.sms_object = ports::StoredObjectReference{"tr1l-invoices", "2026-10/" + std::to_string(user_id) + ".txt",
+                                                   300, std::string(64, 's')};
+  target.send_day = static_cast<int>(user_id % 31) + 1;
+  return target;
+}
+
+// How long commit_targets takes per chunk, first inserting every target, then updating them all
+// (a full regeneration), on one connection as one invoice worker would.
+TEST_F(PostgresDatabaseTest, TargetCommitThroughput) {
+  const char* targets_text = std::getenv("TR1L_PG_BENCH_TARGETS");
+  if (targets_text == nullptr) GTEST_SKIP() << "set TR1L_PG_BENCH_TARGETS=N to measure dispatch-target commits";
+  const UserId total = std::stoll(targets_text);
+  const char* chunk_text = std::getenv("TR1L_PG_BENCH_CHUNK");
+  const std::size_t chunk_size = chunk_text == nullptr ? 5000 : static_cast<std::size_t>(std::stoll(chunk_text));
+
+  PostgresDatabase database(url());
+  database.migrate();
+  database.work().open_run(JobKind::Invoicing, kOctober, {});
+  auto lease = database.work().lease_partition(JobKind::Invoicing, kOctober, "bench", std::chrono::seconds(600));
+  ASSERT_TRUE(lease.has_value());
+
+  for (int revision : {1, 2}) {
+    std::vector<ports::DispatchTarget> chunk;
+    chunk.reserve(chunk_size);
+    double commit_seconds = 0;
+    std::size_t chunks = 0;
+    for (UserId id = 1; id <= total; ++id) {
+      chunk.push_back(bench_target(id, revision));
+      if (chunk.size() == chunk_size || id == total) {
+        auto started = std::chrono::steady_clock::now();
+        database.targets().commit_targets(*lease, chunk, id, std::chrono::seconds(600));
+        commit_seconds += seconds_since(started);
+        ++chunks;
+        chunk.clear();
+      }
+    }
+    EXPECT_EQ(database.targets().find_target(kOctober, total)->invoice_revision, revision);
+    std::printf("[ BENCH    ] commit_targets (%s): %lld targets in %zu chunks of %zu: %.2f s, %.1f ms/chunk "
+                "(%.0f targets/s)\n",
+                revision == 1 ? "insert" : "update", static_cast<long long>(total), chunks, chunk_size,
+                commit_seconds, 1000 * commit_seconds / static_cast<double>(chunks), total / commit_seconds);
+  }
 }
 
 }  // namespace
