@@ -9,9 +9,7 @@
 #include <cerrno>
 #include <fstream>
 #include <iterator>
-#include <mutex>
 #include <random>
-#include <set>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -124,6 +122,18 @@ fs::path write_object(const fs::path& root, const ports::PutRequest& request) {
   throw StoreFailure("could not pick an unused temporary file name");
 }
 
+// Runs work(0..count-1) on up to thread_count threads (the caller's included); work must not throw.
+template <typename Work>
+void parallel_for(std::size_t count, std::size_t thread_count, const Work& work) {
+  std::atomic<std::size_t> next_index{0};
+  const auto drain = [&] {
+    for (std::size_t index = next_index++; index < count; index = next_index++) work(index);
+  };
+  std::vector<std::jthread> helpers;
+  for (std::size_t helper = 1; helper < std::min(thread_count, count); ++helper) helpers.emplace_back(drain);
+  drain();
+}
+
 }  // namespace
 
 LocalObjectStore::LocalObjectStore(std::filesystem::path root, std::size_t write_threads)
@@ -136,49 +146,48 @@ const std::string& LocalObjectStore::bucket() const {
 
 std::vector<ports::PutResult> LocalObjectStore::put_many(std::span<const ports::PutRequest> requests) {
   std::vector<ports::PutResult> results(requests.size());
-  std::mutex directories_mutex;
-  std::set<fs::path> touched_directories;
-  std::atomic<std::size_t> next_index{0};
-
-  auto work = [&] {
-    for (std::size_t index = next_index++; index < requests.size(); index = next_index++) {
-      const ports::PutRequest& request = requests[index];
-      ports::PutResult& result = results[index];
-      if (const auto problem = common::object_key_problem(request.key)) {
-        result.error = "PUT " + object_name(root_, request.key) + ": invalid key: " + *problem;
-        continue;
-      }
-      try {
-        fs::path directory = write_object(root_, request);
-        result.stored = true;
-        result.size = static_cast<std::int64_t>(request.body.size());
-        result.sha256_hex = common::sha256_hex(request.body);
-        const std::lock_guard lock(directories_mutex);
-        touched_directories.insert(std::move(directory));
-      } catch (const std::exception& failure) {
-        result.error = "PUT " + object_name(root_, request.key) + ": " + failure.what();
-      }
+  std::vector<fs::path> directories(requests.size());  // where each stored object's entry changed
+  parallel_for(requests.size(), write_threads_, [&](std::size_t index) {
+    const ports::PutRequest& request = requests[index];
+    ports::PutResult& result = results[index];
+    if (const auto problem = common::object_key_problem(request.key)) {
+      result.error = "PUT " + object_name(root_, request.key) + ": invalid key: " + *problem;
+      return;
     }
-  };
-  {
-    const std::size_t thread_count = std::min(write_threads_, requests.size());
-    std::vector<std::jthread> workers;
-    for (std::size_t thread = 1; thread < thread_count; ++thread) workers.emplace_back(work);
-    work();
-  }
+    try {
+      directories[index] = write_object(root_, request);
+      result.stored = true;
+      result.size = static_cast<std::int64_t>(request.body.size());
+      result.sha256_hex = common::sha256_hex(request.body);
+    } catch (const std::exception& failure) {
+      result.error = "PUT " + object_name(root_, request.key) + ": " + failure.what();
+    }
+  });
 
   // The renames are durable only once their directories are synced; until then a power loss could
-  // bring back the previous object (never a torn one). A failure here un-stores that directory's objects.
-  for (const fs::path& directory : touched_directories) {
+  // bring back the previous object (never a torn one). Each directory is synced once per batch,
+  // and a failure un-stores the objects renamed into it.
+  std::vector<fs::path> unique_directories;
+  for (const fs::path& directory : directories) {
+    if (!directory.empty()) unique_directories.push_back(directory);
+  }
+  std::sort(unique_directories.begin(), unique_directories.end());
+  unique_directories.erase(std::unique(unique_directories.begin(), unique_directories.end()), unique_directories.end());
+  std::vector<std::string> sync_errors(unique_directories.size());
+  parallel_for(unique_directories.size(), write_threads_, [&](std::size_t index) {
     try {
-      fsync_directory(directory);
+      fsync_directory(unique_directories[index]);
     } catch (const std::exception& failure) {
-      for (std::size_t index = 0; index < requests.size(); ++index) {
-        if (results[index].stored && (root_ / requests[index].key).parent_path() == directory) {
-          results[index].stored = false;
-          results[index].error = "PUT " + object_name(root_, requests[index].key) + ": " + failure.what();
-        }
-      }
+      sync_errors[index] = failure.what();
+    }
+  });
+  for (std::size_t index = 0; index < requests.size(); ++index) {
+    if (directories[index].empty()) continue;
+    const auto found = std::lower_bound(unique_directories.begin(), unique_directories.end(), directories[index]);
+    const std::string& sync_error = sync_errors[static_cast<std::size_t>(found - unique_directories.begin())];
+    if (!sync_error.empty()) {
+      results[index] = ports::PutResult{};
+      results[index].error = "PUT " + object_name(root_, requests[index].key) + ": " + sync_error;
     }
   }
   return results;

