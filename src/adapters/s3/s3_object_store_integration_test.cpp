@@ -265,17 +265,22 @@ TEST_F(S3ObjectStoreIntegration, ContentTypeAndEncodingAreStoredAsSent) {
   EXPECT_EQ(store_for(server_.reader).get(email_key), gzip_body);
 }
 
-// Upload rate for invoice-sized objects; TR1L_S3_THROUGHPUT_OBJECTS sets the count (default 2,000).
+// Upload rate for invoice-sized objects; TR1L_S3_THROUGHPUT_OBJECTS sets the count (default 2,000)
+// and TR1L_S3_THROUGHPUT_IN_FLIGHT the concurrency (default: the store's default).
 TEST_F(S3ObjectStoreIntegration, ThroughputOfSmallObjects) {
   const std::string wanted = variable("TR1L_S3_THROUGHPUT_OBJECTS");
   const std::size_t count = wanted.empty() ? 2000 : std::stoul(wanted);
+  S3StoreOptions options;
+  if (const std::string in_flight = variable("TR1L_S3_THROUGHPUT_IN_FLIGHT"); !in_flight.empty()) {
+    options.max_in_flight = std::stoul(in_flight);
+  }
   std::mt19937_64 random(7);
   std::vector<PutRequest> requests;
   for (std::size_t index = 0; index < count; ++index) {
     requests.push_back({run_prefix() + "/throughput/" + std::to_string(index) + "/email/bill.gz",
                         random_bytes(random, 3 * 1024), "text/html; charset=utf-8", "gzip"});
   }
-  S3ObjectStore writer = store_for(server_.writer);
+  S3ObjectStore writer = store_for(server_.writer, options);
   const auto started = std::chrono::steady_clock::now();
   const auto results = writer.put_many(requests);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -284,7 +289,7 @@ TEST_F(S3ObjectStoreIntegration, ThroughputOfSmallObjects) {
   EXPECT_EQ(stored, count);
   const double per_second = static_cast<double>(count) / seconds;
   std::cout << "[ THROUGHPUT ] " << count << " objects of 3 KiB in " << seconds << " s: " << per_second
-            << " objects/s at max_in_flight " << S3StoreOptions{}.max_in_flight << "\n";
+            << " objects/s at max_in_flight " << options.max_in_flight << "\n";
   RecordProperty("objects_per_second", std::to_string(static_cast<long>(per_second)));
 }
 
