@@ -24,6 +24,9 @@ FakeHttpServer::FakeHttpServer(Handler handler, int handler_threads) : handler_(
   server_.Put(".*", serve);
   server_.Post(".*", serve);
   server_.Delete(".*", serve);
+  // httplib closes a connection after 5 requests by default, which would hide client-side reuse.
+  server_.set_keep_alive_max_count(100000);
+  server_.set_keep_alive_timeout(60);
   port_ = server_.bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("fake HTTP server: cannot bind a loopback port");
   thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -43,6 +46,7 @@ void FakeHttpServer::serve(const httplib::Request& request, httplib::Response& r
   captured.method = request.method;
   captured.target = request.target;
   captured.body = request.body;
+  captured.remote_port = request.remote_port;
   for (const auto& [name, value] : request.headers) captured.headers.emplace_back(name, value);
   {
     const std::lock_guard lock(mutex_);

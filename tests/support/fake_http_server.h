@@ -21,6 +21,7 @@ struct CapturedRequest {
   std::string target;  // path and query as sent, still percent-encoded
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  int remote_port = 0;  // one per client connection, so tests can see connection reuse
 
   // The first header with this name (case-insensitive), or "" when absent.
   std::string header(const std::string& name) const;

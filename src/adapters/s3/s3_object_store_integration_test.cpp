@@ -12,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -408,6 +409,25 @@ TEST(S3ObjectStoreRetry, InFlightRequestsAreBoundedAndConcurrent) {
   EXPECT_EQ(server.max_concurrent_requests(), 6);
   // 60 requests of 50 ms, 6 at a time: ~0.5 s; one at a time would take 3 s.
   EXPECT_LT(elapsed, std::chrono::milliseconds(2000));
+}
+
+TEST(S3ObjectStoreRetry, ConnectionsAreReusedAcrossCalls) {
+  FakeHttpServer server([](const CapturedRequest&, httplib::Response& response) { response.status = 200; });
+  S3StoreOptions options = quick_retries(1);
+  options.max_in_flight = 2;
+  S3ObjectStore store(fake_location(server.endpoint()), fake_credentials, options);
+  std::vector<PutRequest> requests;
+  for (int index = 0; index < 20; ++index) {
+    requests.push_back({"2026-10/" + std::to_string(index) + "/sms/bill.txt", "x", "text/plain", std::nullopt});
+  }
+  for (int call = 0; call < 3; ++call) {
+    for (const PutResult& result : store.put_many(requests)) ASSERT_TRUE(result.stored) << result.error;
+  }
+  EXPECT_EQ(store.get("2026-10/0/sms/bill.txt"), "");
+  std::set<int> connections;
+  for (const CapturedRequest& request : server.requests()) connections.insert(request.remote_port);
+  EXPECT_EQ(server.request_count(), 61u);
+  EXPECT_LE(connections.size(), 2u);
 }
 
 TEST(S3ObjectStoreRetry, OneBadObjectDoesNotStopTheOthers) {
