@@ -1,5 +1,8 @@
 #include "adapters/s3/s3_response.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace tr1l::adapters::s3 {
 namespace {
 
