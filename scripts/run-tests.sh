@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test, the way `make test` and CI do: starts the real servers the integration tests
-# need on loopback (throwaway PostgreSQL), runs the suites through ctest, stops the servers, and
-# finally runs the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# need on loopback (throwaway PostgreSQL and MinIO), runs the suites through ctest, stops the
+# servers, and finally runs the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +14,7 @@ make --no-print-directory test-asan
 work=$(mktemp -d /tmp/tr1l-test.XXXXXX)
 chmod 755 "$work"
 cleanup() {
+  bash scripts/servers/minio.sh stop "$work/minio" >/dev/null 2>&1 || true
   bash scripts/servers/postgres.sh stop "$work/postgres" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -23,6 +24,13 @@ echo "== starting PostgreSQL"
 bash scripts/servers/postgres.sh start "$work/postgres"
 # shellcheck disable=SC1091
 source "$work/postgres/env"
+
+echo "== starting MinIO"
+# Built from the Go module proxy into a cache the first time (minutes), then reused.
+bash scripts/servers/minio.sh install
+bash scripts/servers/minio.sh start "$work/minio"
+# shellcheck disable=SC1091
+source "$work/minio/env"
 
 # Integration tests fail instead of skipping when a server they need is missing.
 export TR1L_REQUIRE_SERVERS=1
