@@ -16,7 +16,7 @@ domain::Bill representative_bill() {
   bill.month = {2026, 10};
   bill.user_id = 12345;
   bill.plan_code = "PLN-043";
-  bill.plan_name = "5G 데이터 플러스";
+  bill.plan_name = "(LTE) 데이터 33";
   bill.plan_charge = domain::Won(33000);
   bill.excess_data = domain::Won(632);
   bill.add_ons = domain::Won(11450);
@@ -28,7 +28,7 @@ domain::Bill representative_bill() {
   bill.supply_value = domain::Won(22482);
   bill.vat = domain::Won(2249);
   using domain::LineKind;
-  bill.lines = {{LineKind::Plan, "PLN-043", "5G 데이터 플러스", domain::Won(33000)},
+  bill.lines = {{LineKind::Plan, "PLN-043", "(LTE) 데이터 33", domain::Won(33000)},
                 {LineKind::ExcessData, "", "데이터 초과 사용료", domain::Won(632)},
                 {LineKind::AddOn, "OPT-0003", "넷플릭스", domain::Won(6500)},
                 {LineKind::AddOn, "OPT-0006", "티빙", domain::Won(4950)},

@@ -30,9 +30,10 @@ enum ItemField : std::size_t { kItemName, kItemAmount, kItemFieldCount };
 
 namespace sms {
 enum Field : std::size_t { kBrand, kCustomerName, kBillingMonth, kAmountDue, kDueDate, kSupportPhone, kFieldCount };
+enum Flag : std::size_t { kHasName, kFlagCount };
 }  // namespace sms
 
-// What the SMS calls a customer whose name cannot be shown at all ("고객님").
+// What the e-mail calls a customer whose masked name is empty ("고객 고객님" beats "  고객님").
 constexpr std::string_view kAnonymousName = "고객";
 
 TemplateSchema checked(TemplateSchema schema, std::size_t fields, std::size_t flags, std::size_t lists) {
@@ -188,8 +189,10 @@ const TemplateSchema& InvoiceRenderer::email_schema() {
 
 const TemplateSchema& InvoiceRenderer::sms_schema() {
   static const TemplateSchema schema = checked(
-      TemplateSchema{{"brand", "customer_name", "billing_month", "amount_due", "due_date", "support_phone"}, {}, {}},
-      sms::kFieldCount, 0, 0);
+      TemplateSchema{{"brand", "customer_name", "billing_month", "amount_due", "due_date", "support_phone"},
+                     {"has_name"},
+                     {}},
+      sms::kFieldCount, sms::kFlagCount, 0);
   return schema;
 }
 
@@ -258,18 +261,20 @@ TemplateValues InvoiceRenderer::sms_values(const Bill& bill, const InvoiceSubjec
   values.fields[sms::kAmountDue] = domain::format_grouped(bill.total) + "원";
   values.fields[sms::kDueDate] = dotted_date(settings.due_date);
   values.fields[sms::kSupportPhone] = settings.support_phone;
+  values.flags[sms::kHasName] = true;
   return values;
 }
 
 std::string InvoiceRenderer::render_sms(const Bill& bill, const InvoiceSubject& subject,
                                         const InvoiceSettings& settings) const {
   TemplateValues values = sms_values(bill, subject, settings);
-  // Shorten gracefully before giving up: first the full mask, then a shorter mask, then no name.
+  // Shorten gracefully before giving up: the full mask, then a shorter mask, then no name at all.
   const std::string full_name = values.fields[sms::kCustomerName];
-  const std::array<std::string, 3> names = {full_name, shortened_name(full_name), std::string(kAnonymousName)};
+  const std::array<std::optional<std::string>, 3> names = {full_name, shortened_name(full_name), std::nullopt};
   std::optional<std::size_t> length;
-  for (const std::string& name : names) {
-    values.fields[sms::kCustomerName] = name;
+  for (const std::optional<std::string>& name : names) {
+    values.flags[sms::kHasName] = name.has_value();
+    values.fields[sms::kCustomerName] = name.value_or("");
     std::string text = trimmed_message(sms_.render(values));
     length = try_euc_kr_length(text);
     if (length && *length <= kSmsByteLimit) return text;
