@@ -292,6 +292,10 @@ std::string InvoiceRenderer::render_sms(const Bill& bill, const InvoiceSubject& 
 RenderedInvoice InvoiceRenderer::render(const Bill& bill, const InvoiceSubject& subject,
                                         const InvoiceSettings& settings) const {
   check_printable(bill);
+  if (settings.due_date <= bill.month.last_day()) {
+    throw std::invalid_argument("invoice of " + describe(bill) + ": due date " + settings.due_date.to_string() +
+                                " is not after the billing month");
+  }
   RenderedInvoice invoice;
   invoice.email_html.reserve(email_.literal_size() + 1024);
   email_.render(email_values(bill, subject, settings), invoice.email_html);

@@ -22,11 +22,13 @@ struct InvoiceSubject {
   std::optional<std::string> phone;
 };
 
+// What the operator configures. The due date must fall after the billing month (render refuses
+// anything else, so a forgotten due date cannot print 1970년 1월 1일 on a million invoices).
 struct InvoiceSettings {
   domain::Date due_date;
   std::string support_phone = "114";
   std::string support_email = "support@tr1l.example";
-  std::string brand = "TR1L";
+  std::string brand = "TR1L";  // header, invoice number prefix and SMS prefix
 };
 
 // The default payment due date: the 25th of the month after the billing month.
@@ -59,7 +61,8 @@ class InvoiceRenderer {
   InvoiceRenderer(std::string email_template, std::string sms_template);
 
   // Renders both documents. Safe to call from many threads at once. Throws std::invalid_argument
-  // naming the user for a bill that is not ISSUED or whose amounts do not add up, and
+  // naming the user for a bill that is not ISSUED or whose amounts do not add up or a due date
+  // that is not after the billing month, and
   // std::runtime_error naming the user when the SMS cannot be brought within 90 EUC-KR bytes.
   RenderedInvoice render(const domain::Bill& bill, const InvoiceSubject& subject,
                          const InvoiceSettings& settings) const;

@@ -457,6 +457,15 @@ TEST(InvoiceRenderer, RefusesFailedBillsAndBillsThatDoNotAddUp) {
   EXPECT_THROW(render(wrong_vat, {"김민준", std::nullopt}), std::invalid_argument);
 }
 
+TEST(InvoiceRenderer, RefusesADueDateThatIsNotAfterTheBillingMonth) {
+  InvoiceSettings settings;  // due date left at its default, 1970-01-01
+  EXPECT_THROW(renderer().render(worked_example(), {"김민준", std::nullopt}, settings), std::invalid_argument);
+  settings.due_date = {2026, 10, 31};
+  EXPECT_THROW(renderer().render(worked_example(), {"김민준", std::nullopt}, settings), std::invalid_argument);
+  settings.due_date = {2026, 11, 1};
+  EXPECT_NO_THROW(renderer().render(worked_example(), {"김민준", std::nullopt}, settings));
+}
+
 TEST(InvoiceRenderer, ZeroTotalPrintsZero) {
   const Bill bill = make_bill({2026, 10}, 7, "LTE 표준",
                               {{LineKind::Plan, "PLN-044", "LTE 표준", Won(11990)},
