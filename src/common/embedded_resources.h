@@ -1,5 +1,6 @@
-// Files compiled into the binary: the default catalogue (catalog/*.csv) and the SQL migrations
-// (migrations/<backend>/*.sql), looked up by their path relative to the repository root.
+// Files compiled into the binary: the default catalogue (catalog/*.csv), the SQL migrations
+// (migrations/<backend>/*.sql) and the invoice templates (templates/*.mustache), looked up by
+// their path relative to the repository root.
 #pragma once
 
 #include <optional>

@@ -1,0 +1,48 @@
+#include "invoicing/gzip.h"
+
+#include <libdeflate.h>
+
+#include <array>
+#include <memory>
+#include <new>
+#include <stdexcept>
+
+namespace tr1l::invoicing {
+namespace {
+
+struct CompressorDeleter {
+  void operator()(libdeflate_compressor* compressor) const { libdeflate_free_compressor(compressor); }
+};
+using Compressor = std::unique_ptr<libdeflate_compressor, CompressorDeleter>;
+
+constexpr int kMaximumLevel = 12;
+
+// A compressor holds a few hundred KiB of match-finder tables: allocating one per document would
+// cost more than compressing it, and one compressor must not be shared between threads.
+libdeflate_compressor& compressor_for(int level) {
+  thread_local std::array<Compressor, kMaximumLevel + 1> compressors;
+  Compressor& compressor = compressors[static_cast<std::size_t>(level)];
+  if (!compressor) {
+    compressor.reset(libdeflate_alloc_compressor(level));
+    if (!compressor) throw std::bad_alloc();
+  }
+  return *compressor;
+}
+
+}  // namespace
+
+std::string gzip(std::string_view data, int level) {
+  if (level < 0 || level > kMaximumLevel) {
+    throw std::invalid_argument("gzip level " + std::to_string(level) + " is outside 0..12");
+  }
+  libdeflate_compressor& compressor = compressor_for(level);
+  std::string compressed(libdeflate_gzip_compress_bound(&compressor, data.size()), '\0');
+  const std::size_t size =
+      libdeflate_gzip_compress(&compressor, data.data(), data.size(), compressed.data(), compressed.size());
+  // The buffer is the library's own worst-case bound, so running out of room is a library bug.
+  if (size == 0) throw std::logic_error("libdeflate_gzip_compress overflowed its own bound");
+  compressed.resize(size);
+  return compressed;
+}
+
+}  // namespace tr1l::invoicing

@@ -1,0 +1,17 @@
+// gzip compression of whole buffers (one standard RFC 1952 member) with libdeflate, which is
+// 1.2-2x faster than zlib on invoice-sized documents. The e-mail invoice is stored this way.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tr1l::invoicing {
+
+inline constexpr int kDefaultGzipLevel = 6;
+
+// `level` runs from 0 (stored) to 12 (slowest, smallest); 6 matches gzip's default. Each thread
+// keeps one compressor per level, so calls after the first allocate only the output.
+// Throws std::invalid_argument for a level outside 0..12.
+std::string gzip(std::string_view data, int level = kDefaultGzipLevel);
+
+}  // namespace tr1l::invoicing

@@ -1,0 +1,91 @@
+#include "invoicing/gzip.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "invoicing/invoice_renderer.h"
+
+namespace tr1l::invoicing {
+namespace {
+
+// Decompresses with zlib, an implementation independent of libdeflate, and insists on exactly one
+// gzip member with nothing after it.
+std::string gunzip(const std::string& compressed) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error("inflateInit2");
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  stream.avail_in = static_cast<uInt>(compressed.size());
+  std::string output;
+  char buffer[4096];
+  int status = Z_OK;
+  while (status == Z_OK) {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream.avail_out = sizeof buffer;
+    status = inflate(&stream, Z_NO_FLUSH);
+    output.append(buffer, sizeof buffer - stream.avail_out);
+  }
+  const bool complete = status == Z_STREAM_END && stream.avail_in == 0;
+  inflateEnd(&stream);
+  if (!complete) throw std::runtime_error("not exactly one complete gzip member");
+  return output;
+}
+
+std::string sample_document() {
+  std::string html = "<!DOCTYPE html>\n<html lang=\"ko\">\n";
+  for (int row = 0; row < 200; ++row) {
+    html += "<tr><td style=\"padding:5px 0\">부가 요금 " + std::to_string(row) + "</td><td>₩" + std::to_string(row * 137) +
+            "</td></tr>\n";
+  }
+  return html + "</html>\n";
+}
+
+TEST(InvoiceGzip, RoundTripsThroughZlibAtEveryLevel) {
+  const std::string document = sample_document();
+  for (int level = 0; level <= 12; ++level) {
+    SCOPED_TRACE(level);
+    EXPECT_EQ(gunzip(gzip(document, level)), document);
+  }
+}
+
+TEST(InvoiceGzip, WritesAStandardGzipHeader) {
+  const std::string compressed = gzip(sample_document());
+  ASSERT_GE(compressed.size(), 18u);
+  EXPECT_EQ(static_cast<unsigned char>(compressed[0]), 0x1F);
+  EXPECT_EQ(static_cast<unsigned char>(compressed[1]), 0x8B);
+  EXPECT_EQ(static_cast<unsigned char>(compressed[2]), 8);  // deflate
+  EXPECT_LT(compressed.size(), sample_document().size() / 3);
+}
+
+TEST(InvoiceGzip, HandlesEmptyAndBinaryInput) {
+  EXPECT_EQ(gunzip(gzip("")), "");
+  std::string binary;
+  for (int byte = 0; byte < 256; ++byte) binary.push_back(static_cast<char>(byte));
+  EXPECT_EQ(gunzip(gzip(binary)), binary);
+}
+
+TEST(InvoiceGzip, RenderedEmailRoundTrips) {
+  domain::Bill bill;
+  bill.month = {2026, 10};
+  bill.user_id = 1;
+  bill.plan_name = "5G 스탠다드";
+  bill.lines = {{domain::LineKind::Plan, "PLN-002", "5G 스탠다드", domain::Won(75000)}};
+  bill.plan_charge = bill.subtotal = bill.total = domain::Won(75000);
+  bill.supply_value = domain::Won(68181);
+  bill.vat = domain::Won(6819);
+  const std::string html =
+      InvoiceRenderer().render(bill, {"김민준", "010-1234-5678"}, default_invoice_settings(bill.month)).email_html;
+  const std::string compressed = gzip(html);
+  EXPECT_EQ(gunzip(compressed), html);
+  EXPECT_LT(compressed.size(), html.size() / 2);
+}
+
+TEST(InvoiceGzip, RejectsLevelsOutsideTheRange) {
+  EXPECT_THROW(gzip("x", -1), std::invalid_argument);
+  EXPECT_THROW(gzip("x", 13), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tr1l::invoicing
