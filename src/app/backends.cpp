@@ -8,7 +8,11 @@
 #include <sstream>
 
 #include "adapters/keyfile/file_key_ring.h"
+#include "adapters/localfs/local_object_store.h"
 #include "adapters/postgres/postgres_database.h"
+#include "adapters/s3/s3_credentials.h"
+#include "adapters/s3/s3_location.h"
+#include "adapters/s3/s3_object_store.h"
 #include "adapters/sqlite/sqlite_database.h"
 #include "common/embedded_resources.h"
 
@@ -50,6 +54,23 @@ ports::DatabaseFactory database_factory(const Config& config) {
     std::call_once(*migrated, [&] { database->migrate(); });
     return database;
   };
+}
+
+invoicing::ObjectStoreFactory object_store_factory(const Config& config) {
+  const std::string& url = config.object_store;
+  if (url.empty() || url.starts_with("file://")) {
+    const std::filesystem::path root =
+        url.empty() ? config.default_invoice_directory() : std::filesystem::path(url.substr(std::string_view("file://").size()));
+    if (root.empty()) throw ConfigError("object store URL " + url + " names no directory (use file:///path)");
+    return [root] { return std::make_unique<adapters::localfs::LocalObjectStore>(root); };
+  }
+  if (url.starts_with("s3://")) {
+    auto location = adapters::s3::parse_s3_location(url);
+    return [location] {
+      return std::make_unique<adapters::s3::S3ObjectStore>(location, adapters::s3::resolve_aws_credentials());
+    };
+  }
+  throw ConfigError("object store URL " + url + " has an unsupported scheme (use file:// or s3://)");
 }
 
 domain::Catalog load_catalog(const Config& config) {

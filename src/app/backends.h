@@ -9,6 +9,7 @@
 #include "domain/catalog.h"
 #include "ports/database.h"
 #include "ports/key_ring.h"
+#include "invoicing/invoice_job.h"
 #include "settlement/settlement_job.h"
 
 namespace tr1l::app {
@@ -16,6 +17,10 @@ namespace tr1l::app {
 // A factory opening a new, migrated connection to the configured database on each call.
 // Migrations run once, on the first call.
 ports::DatabaseFactory database_factory(const Config& config);
+
+// A factory for the configured invoice store: a local directory (default TR1L_HOME/invoices) or
+// an S3 bucket with credentials from the standard AWS sources.
+invoicing::ObjectStoreFactory object_store_factory(const Config& config);
 
 // The configured catalogue directory, or the catalogue built into the binary.
 domain::Catalog load_catalog(const Config& config);

@@ -61,6 +61,18 @@ int run_cli(int argc, char** argv) {
   settle->add_option("--partitions", settle_arguments.partitions, "partitions a new run is split into")->check(CLI::PositiveNumber);
   settle->add_option("--lease-seconds", settle_arguments.lease_seconds, "partition lease length")->check(CLI::PositiveNumber);
 
+  InvoiceArguments invoice_arguments;
+  std::string only_selection;
+  auto* invoice = app.add_subcommand("invoice", "render and store every ISSUED bill's invoices, write dispatch targets");
+  add_month(invoice);
+  auto* only_option = invoice->add_option("--only", only_selection, "regenerate only these targets: 'failed'")
+                          ->check(CLI::IsMember({"failed"}));
+  invoice->add_option("--users", invoice_arguments.users, "regenerate only these user ids (comma-separated)")
+      ->delimiter(',')
+      ->excludes(only_option);
+  invoice->add_option("--threads", invoice_arguments.threads, "worker threads in this process")->check(CLI::PositiveNumber);
+  invoice->add_option("--chunk-size", invoice_arguments.chunk_size, "invoices per committed chunk")->check(CLI::PositiveNumber);
+
   auto* export_command = app.add_subcommand("export", "write data out as CSV to standard output");
   export_command->require_subcommand(1);
   auto* export_bills = export_command->add_subcommand("bills", "the month's bills (SPEC §3 layout)");
@@ -95,6 +107,11 @@ int run_cli(int argc, char** argv) {
     if (*settle) {
       settle_arguments.month = parse_month_option(month_text);
       return command_settle(config, settle_arguments);
+    }
+    if (*invoice) {
+      invoice_arguments.month = parse_month_option(month_text);
+      invoice_arguments.only_failed = only_selection == "failed";
+      return command_invoice(config, invoice_arguments);
     }
     if (*export_bills) return command_export_bills(config, parse_month_option(month_text));
     if (*rotate) return command_rotate_keys(config);

@@ -15,12 +15,13 @@ int command_run(const Config& config, const RunArguments& arguments) {
       if (status != 0) return status;
     }
   }
-  const int status = command_settle(config, {arguments.month, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
+  int status = command_settle(config, {arguments.month, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
   if (status != 0) return status;
-  // Invoicing (청구서) and dispatch (발송) join this job as those capabilities land.
-  std::cout << "run " << arguments.month.to_string()
-            << ": settlement done; export the bills with `tr1l export bills --month " << arguments.month.to_string()
-            << "`\n";
+  status = command_invoice(config, {arguments.month, false, {}, std::nullopt, std::nullopt});
+  if (status != 0) return status;
+  // Dispatch and delivery (발송) join this job with the dispatch capability.
+  std::cout << "run " << arguments.month.to_string() << ": settled and invoiced; bills via `tr1l export bills --month "
+            << arguments.month.to_string() << "`, invoices under the configured object store\n";
   return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/config.h"
 #include "domain/calendar.h"
@@ -32,6 +33,14 @@ struct SettleArguments {
   std::optional<int> lease_seconds;
 };
 
+struct InvoiceArguments {
+  domain::YearMonth month;
+  bool only_failed = false;
+  std::vector<std::int64_t> users;
+  std::optional<int> threads;
+  std::optional<std::size_t> chunk_size;
+};
+
 struct RunArguments {
   domain::YearMonth month;
   std::int64_t users = 10000;
@@ -42,6 +51,7 @@ int command_migrate(const Config& config);
 int command_seed(const Config& config, const SeedArguments& arguments);
 int command_import(const Config& config, const ImportArguments& arguments);
 int command_settle(const Config& config, const SettleArguments& arguments);
+int command_invoice(const Config& config, const InvoiceArguments& arguments);
 int command_export_bills(const Config& config, const domain::YearMonth& month);
 int command_rotate_keys(const Config& config);
 int command_run(const Config& config, const RunArguments& arguments);

@@ -38,6 +38,16 @@ void apply_file(Config& config, const std::filesystem::path& path) {
   if (auto url = table["database"]["url"].value<std::string>()) config.database_url = *url;
   if (auto file = table["keys"]["file"].value<std::string>()) config.key_file = *file;
   if (auto directory = table["catalog"]["directory"].value<std::string>()) config.catalog_directory = *directory;
+  if (auto url = table["object_store"]["url"].value<std::string>()) config.object_store = *url;
+  auto invoice = table["invoice"];
+  if (auto phone = invoice["support_phone"].value<std::string>()) config.invoice.support_phone = *phone;
+  if (auto email = invoice["support_email"].value<std::string>()) config.invoice.support_email = *email;
+  if (auto level = invoice["gzip_level"].value<long long>()) {
+    if (*level < 1 || *level > 12) throw ConfigError("config " + path.string() + ": invoice.gzip_level must be 1-12");
+    config.invoice.gzip_level = static_cast<int>(*level);
+  }
+  if (auto chunk = invoice["chunk_size"].value<long long>(); chunk && *chunk > 0) config.invoice.chunk_size = static_cast<std::size_t>(*chunk);
+  if (auto threads = invoice["threads"].value<long long>(); threads && *threads > 0) config.invoice.threads = static_cast<int>(*threads);
   auto settlement = table["settlement"];
   auto positive = [&](const char* key) -> std::optional<long long> {
     auto value = settlement[key].value<long long>();
@@ -74,6 +84,7 @@ Config load_config(const std::optional<std::filesystem::path>& config_file) {
   if (auto keys = environment("TR1L_KEYS")) config.keys_from_environment = *keys;
   if (auto directory = environment("TR1L_CATALOG_DIR")) config.catalog_directory = *directory;
   if (auto timezone = environment("TR1L_TIMEZONE")) config.timezone = *timezone;
+  if (auto url = environment("TR1L_OBJECT_STORE")) config.object_store = *url;
   if (auto level = environment("TR1L_LOG_LEVEL")) config.log_level = *level;
   if (auto value = environment("TR1L_SETTLE_THREADS")) config.settlement.threads = positive_number<int>("TR1L_SETTLE_THREADS", *value);
   return config;

@@ -24,6 +24,16 @@ struct Config {
   std::optional<std::filesystem::path> catalog_directory;  // TR1L_CATALOG_DIR; empty = built-in
   std::string timezone = "Asia/Seoul";                     // TR1L_TIMEZONE
   std::string log_level = "info";                          // TR1L_LOG_LEVEL
+  // TR1L_OBJECT_STORE: file:///ROOT or s3://BUCKET?endpoint=...&region=...; empty = TR1L_HOME/invoices
+  std::string object_store;
+
+  struct Invoice {
+    std::string support_phone = "114";
+    std::string support_email = "support@tr1l.example";
+    int gzip_level = 6;
+    std::size_t chunk_size = 1000;
+    int threads = 1;
+  } invoice;
 
   struct Settlement {
     std::size_t chunk_size = 5000;
@@ -34,6 +44,7 @@ struct Config {
 
   // Where the SQLite file lives when no database URL is configured.
   std::filesystem::path default_sqlite_path() const { return home / "tr1l.db"; }
+  std::filesystem::path default_invoice_directory() const { return home / "invoices"; }
 };
 
 // Reads `config_file` when given (it must exist), else TR1L_CONFIG when set, else

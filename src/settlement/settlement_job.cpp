@@ -75,17 +75,16 @@ SettlementSummary SettlementJob::run(const SettlementOptions& options, Progress*
   if (state && state->status == ports::RunStatus::Completed) {
     summary.already_completed = true;
   } else {
-    std::vector<SettlementProcessor*> processors;
+    std::vector<std::unique_ptr<SettlementProcessor>> processors;
     work::run_partitioned(
         open_database_,
         {ports::JobKind::Settlement, options.month, options.partitions, options.threads, options.lease_duration},
         [&](ports::Database& database) { return database.bills().billable_partition_bounds(options.partitions); },
-        [&](ports::Database& database) {
-          auto processor = std::make_unique<SettlementProcessor>(database, catalog_, cipher_, options, progress);
-          processors.push_back(processor.get());
-          return processor;
+        [&](ports::Database& database) -> work::PartitionProcessor& {
+          processors.push_back(std::make_unique<SettlementProcessor>(database, catalog_, cipher_, options, progress));
+          return *processors.back();
         });
-    for (const SettlementProcessor* processor : processors) {
+    for (const auto& processor : processors) {
       summary.settled_here += processor->settled();
       for (const auto& [code, count] : processor->failures()) summary.failures_here[code] += count;
     }

@@ -49,7 +49,7 @@ void work_until_done(ports::Database& database, PartitionProcessor& processor, c
 
 void run_partitioned(const ports::DatabaseFactory& open_database, const PartitionedRunOptions& options,
                      const std::function<std::vector<ports::UserId>(ports::Database&)>& partition_bounds,
-                     const std::function<std::unique_ptr<PartitionProcessor>(ports::Database&)>& make_processor) {
+                     const std::function<PartitionProcessor&(ports::Database&)>& make_processor) {
   std::vector<std::unique_ptr<ports::Database>> connections;
   connections.push_back(open_database());
   if (!connections.front()->work().run_state(options.job, options.month)) {
@@ -57,8 +57,8 @@ void run_partitioned(const ports::DatabaseFactory& open_database, const Partitio
   }
   for (int index = 1; index < std::max(1, options.threads); ++index) connections.push_back(open_database());
 
-  std::vector<std::unique_ptr<PartitionProcessor>> processors;
-  for (auto& connection : connections) processors.push_back(make_processor(*connection));
+  std::vector<PartitionProcessor*> processors;
+  for (auto& connection : connections) processors.push_back(&make_processor(*connection));
 
   std::mutex error_mutex;
   std::exception_ptr first_error;

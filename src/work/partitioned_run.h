@@ -30,10 +30,11 @@ struct PartitionedRunOptions {
 };
 
 // `partition_bounds` computes the upper bounds when the run is first opened. `make_processor`
-// is called once per worker thread with that thread's connection. Returns when the run is
-// Completed; rethrows the first error of any worker after all have stopped.
+// is called once per worker thread with that thread's connection and returns a processor the
+// caller owns (and may read results from afterwards; the connection is closed by then).
+// Returns when the run is Completed; rethrows the first error of any worker after all stopped.
 void run_partitioned(const ports::DatabaseFactory& open_database, const PartitionedRunOptions& options,
                      const std::function<std::vector<ports::UserId>(ports::Database&)>& partition_bounds,
-                     const std::function<std::unique_ptr<PartitionProcessor>(ports::Database&)>& make_processor);
+                     const std::function<PartitionProcessor&(ports::Database&)>& make_processor);
 
 }  // namespace tr1l::work
