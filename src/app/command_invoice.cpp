@@ -56,6 +56,12 @@ int command_invoice(const Config& config, const InvoiceArguments& arguments) {
   std::cout << "invoice " << month << ": targets";
   for (const auto& [status, count] : summary.targets_by_status) std::cout << " " << status << "=" << count;
   std::cout << "\n";
+  if (summary.failed_here > 0) {
+    std::cout << "invoice " << month << ": " << group_thousands(summary.failed_here)
+              << " targets FAILED (reasons in the targets); fix the cause and run `tr1l invoice --month " << month
+              << " --only failed`\n";
+    return kExitRejectedRows;
+  }
   return 0;
 }
 

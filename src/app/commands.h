@@ -1,5 +1,6 @@
 // One function per CLI command. Each returns the process exit status:
-// 0 success, 1 fatal error (thrown), 2 usage error, 3 finished but some input rows were rejected.
+// 0 success, 1 fatal error (thrown), 2 usage error, 3 finished but some rows were rejected
+// (import) or some invoice targets FAILED (invoice).
 #pragma once
 
 #include <optional>
