@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <chrono>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "adapters/postgres/postgres_database.h"
+#include "ports/dispatch_targets.h"
 #include "support/postgres_scratch.h"
 #include "support/subprocess.h"
 
@@ -124,6 +126,33 @@ TEST_F(PostgresSettleCli, AWorkerKilledMidRunIsTakenOverAndTheMonthMatchesAnUnin
   ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
   EXPECT_NE(restarted.out.find("already settled"), std::string::npos) << restarted.out;
   EXPECT_EQ(export_bills(shared), expected);
+}
+
+TEST_F(PostgresSettleCli, TwoInvoiceWorkersSideBySideWriteExactlyOneReadyTargetPerIssuedBill) {
+  conformance::ScratchPostgresDatabase shared(server_url_);
+  ASSERT_EQ(tr1l(shared, {"seed", "--users", "6000", "--month", kMonth, "--seed", "8"}).exit_code, 0);
+  ASSERT_EQ(tr1l(shared, {"settle", "--month", kMonth}).exit_code, 0);
+
+  const std::vector<std::string> invoice_worker{TR1L_BINARY, "invoice", "--month", kMonth, "--chunk-size", "100"};
+  ChildProcess first(invoice_worker, environment(shared));
+  ChildProcess second(invoice_worker, environment(shared));
+  const ProcessResult first_result = first.wait();
+  const ProcessResult second_result = second.wait();
+  ASSERT_EQ(first_result.exit_code, 0) << first_result.out << first_result.err;
+  ASSERT_EQ(second_result.exit_code, 0) << second_result.out << second_result.err;
+
+  adapters::postgres::PostgresDatabase database(shared.url());
+  const auto month = *domain::YearMonth::parse(kMonth);
+  std::int64_t ready = 0;
+  std::set<ports::UserId> users;
+  database.targets().for_each_target(month, [&](const ports::DispatchTarget& target) {
+    EXPECT_EQ(target.status, "READY") << target.error;
+    EXPECT_EQ(target.invoice_revision, 1);
+    ready += target.status == "READY";
+    users.insert(target.user_id);
+  });
+  EXPECT_EQ(ready, database.bills().count_bills(month).issued);
+  EXPECT_EQ(static_cast<std::int64_t>(users.size()), ready);
 }
 
 }  // namespace
