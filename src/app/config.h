@@ -30,7 +30,7 @@ struct Config {
   struct Invoice {
     std::string support_phone = "114";
     std::string support_email = "support@tr1l.example";
-    int gzip_level = 6;
+    int gzip_level = 1;  // ~2x faster than 6 for ~6 % larger objects (docs/BENCHMARKS.md)
     std::size_t chunk_size = 1000;
     int threads = 1;
   } invoice;

@@ -15,6 +15,8 @@
 #include <system_error>
 #include <utility>
 
+#include "common/posix_file.h"
+
 namespace tr1l::adapters::keyfile {
 namespace {
 
@@ -31,23 +33,6 @@ class Wiped {
 
  private:
   std::string& text_;
-};
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int descriptor) : descriptor_(descriptor) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (descriptor_ >= 0) ::close(descriptor_);
-  }
-  int get() const { return descriptor_; }
-  bool valid() const { return descriptor_ >= 0; }
-  // Closes now so that errors reported by close() (delayed write failures) are not lost.
-  int close() { return ::close(std::exchange(descriptor_, -1)); }
-
- private:
-  int descriptor_;
 };
 
 // Takes views so that nothing allocates (and possibly touches errno) between the failing call and
@@ -184,22 +169,6 @@ void sync_directory(const std::filesystem::path& directory) {
   if (descriptor.valid()) ::fsync(descriptor.get());
 }
 
-// Removes a temporary file unless it was handed over to its final name.
-class TemporaryFile {
- public:
-  explicit TemporaryFile(std::string path) : path_(std::move(path)) {}
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-  ~TemporaryFile() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-  const std::string& path() const { return path_; }
-  void release() { path_.clear(); }
-
- private:
-  std::string path_;
-};
-
 // Writes the whole file under a temporary name in the same directory, then renames it into place
 // in one step, so readers see the old ring or the new one and never half a file. The caller holds
 // the WriterLock, which is what makes "check it does not exist, then rename" safe for creation.
@@ -209,18 +178,18 @@ void write_secret_file(const std::filesystem::path& path, std::string_view conte
   if (!file.valid()) fail_with_errno("cannot create a temporary key file next to", path.native());
   TemporaryFile temporary(name_template);
   // mkstemp's mode is subject to the umask; set it exactly.
-  if (::fchmod(file.get(), S_IRUSR | S_IWUSR) != 0) fail_with_errno("cannot set mode 0600 on", temporary.path());
+  if (::fchmod(file.get(), S_IRUSR | S_IWUSR) != 0) fail_with_errno("cannot set mode 0600 on", temporary.path().native());
   std::size_t offset = 0;
   while (offset < contents.size()) {
     const ssize_t written = ::write(file.get(), contents.data() + offset, contents.size() - offset);
     if (written < 0) {
       if (errno == EINTR) continue;
-      fail_with_errno("cannot write", temporary.path());
+      fail_with_errno("cannot write", temporary.path().native());
     }
     offset += static_cast<std::size_t>(written);
   }
-  if (::fsync(file.get()) != 0) fail_with_errno("cannot flush", temporary.path());
-  if (file.close() != 0) fail_with_errno("cannot close", temporary.path());
+  if (::fsync(file.get()) != 0) fail_with_errno("cannot flush", temporary.path().native());
+  if (file.close() != 0) fail_with_errno("cannot close", temporary.path().native());
   if (::rename(temporary.path().c_str(), path.c_str()) != 0) fail_with_errno("cannot write", path.native());
   temporary.release();
   sync_directory(directory_of(path));
