@@ -15,6 +15,7 @@
 #include "adapters/s3/s3_object_store.h"
 #include "adapters/sqlite/sqlite_database.h"
 #include "common/embedded_resources.h"
+#include "common/redact_url.h"
 
 namespace tr1l::app {
 namespace {

@@ -90,15 +90,4 @@ Config load_config(const std::optional<std::filesystem::path>& config_file) {
   return config;
 }
 
-std::string redact_url(const std::string& url) {
-  // scheme://user:password@host -> scheme://user:***@host
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return url;
-  const auto at = url.find('@', scheme_end + 3);
-  if (at == std::string::npos) return url;
-  const auto colon = url.find(':', scheme_end + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
-
 }  // namespace tr1l::app

@@ -51,7 +51,4 @@ struct Config {
 // TR1L_HOME/tr1l.toml when present; then applies the environment.
 Config load_config(const std::optional<std::filesystem::path>& config_file);
 
-// The database URL with any password replaced by "***", for messages and logs.
-std::string redact_url(const std::string& url);
-
 }  // namespace tr1l::app

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "adapters/postgres/copy_text.h"
+#include "common/redact_url.h"
 #include "ports/database.h"
 
 namespace tr1l::adapters::postgres {
@@ -75,39 +76,6 @@ std::string statement_label(std::string_view sql) {
 }
 
 bool is_key_value_space(char character) { return character == ' ' || character == '\t' || character == '\n'; }
-
-std::string redact_url(std::string_view url) {
-  std::size_t scheme_end = url.find("://") + 3;
-  std::string redacted(url.substr(0, scheme_end));
-  std::string_view rest = url.substr(scheme_end);
-  std::size_t authority_end = std::min(rest.find_first_of("/?"), rest.size());
-  std::string_view authority = rest.substr(0, authority_end);
-  std::size_t at = authority.rfind('@');
-  if (at != std::string_view::npos) {
-    std::string_view user_info = authority.substr(0, at);
-    redacted += user_info.substr(0, user_info.find(':'));
-    redacted += authority.substr(at);
-  } else {
-    redacted += authority;
-  }
-  std::string_view path_and_query = rest.substr(authority_end);
-  std::size_t question = path_and_query.find('?');
-  redacted += path_and_query.substr(0, question);
-  if (question == std::string_view::npos) return redacted;
-
-  std::string_view query = path_and_query.substr(question + 1);
-  std::string kept;
-  while (!query.empty()) {
-    std::size_t ampersand = std::min(query.find('&'), query.size());
-    std::string_view parameter = query.substr(0, ampersand);
-    query.remove_prefix(std::min(ampersand + 1, query.size()));
-    if (parameter.substr(0, parameter.find('=')) == "password") continue;
-    if (!kept.empty()) kept += '&';
-    kept += parameter;
-  }
-  if (!kept.empty()) redacted += "?" + kept;
-  return redacted;
-}
 
 // "host=a password='x y' dbname=b" -> "host=a dbname=b" (values may be quoted with ' and \).
 std::string redact_key_values(std::string_view text) {
