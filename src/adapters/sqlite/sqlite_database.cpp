@@ -376,6 +376,34 @@ class SqliteWorkLedger : public ports::WorkLedger {
 
 // ---------------------------------------------------------------------------------------------
 
+// The fenced renewal every chunk commit starts with, inside the chunk's transaction: moves the
+// partition checkpoint and extends the lease only while `lease.owner` still holds it.
+class LeaseRenewal {
+ public:
+  explicit LeaseRenewal(Connection& connection)
+      : connection_(connection),
+        update_(connection,
+                "UPDATE job_partition SET checkpoint = ?, lease_expires_ms = ? "
+                "WHERE job = ? AND month = ? AND partition = ? AND owner = ? AND status = 'PENDING'") {}
+
+  // Throws LeaseLost (the caller's transaction then rolls back) when the lease is gone.
+  void renew(const ports::PartitionLease& lease, UserId checkpoint, std::chrono::milliseconds renewal) {
+    update_.bind(1, checkpoint).bind(2, now_milliseconds() + renewal.count());
+    SqliteWorkLedger::bind_lease(update_, lease, 3).run();
+    if (sqlite3_changes(connection_.handle()) != 1) {
+      throw ports::LeaseLost("partition " + std::to_string(lease.partition) + " of " +
+                             std::string(ports::to_string(lease.job)) + " " + lease.month.to_string() +
+                             " is no longer held by " + lease.owner);
+    }
+  }
+
+ private:
+  Connection& connection_;
+  Statement update_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
 class SqliteBillStore : public ports::BillStore {
  public:
   explicit SqliteBillStore(Connection& connection)
@@ -396,9 +424,7 @@ class SqliteBillStore : public ports::BillStore {
         select_usage_(connection,
                       "SELECT user_id, used_mb FROM data_usage WHERE user_id > ? AND user_id <= ? AND month = ? "
                       "ORDER BY user_id"),
-        renew_lease_(connection,
-                     "UPDATE job_partition SET checkpoint = ?, lease_expires_ms = ? "
-                     "WHERE job = ? AND month = ? AND partition = ? AND owner = ? AND status = 'PENDING'"),
+        lease_renewal_(connection),
         insert_bill_(connection,
                      "INSERT INTO bill (month, user_id, status, plan_code, plan_name, plan_charge, excess_data, addons, "
                      "subtotal, contract_discount, military_discount, welfare_discount, total, supply_value, vat, lines, "
@@ -470,12 +496,7 @@ class SqliteBillStore : public ports::BillStore {
   void commit_bills(const ports::PartitionLease& lease, std::span<const domain::Bill> bills, UserId checkpoint,
                     std::chrono::milliseconds renewal) override {
     Transaction transaction(connection_);
-    renew_lease_.bind(1, checkpoint).bind(2, now_milliseconds() + renewal.count());
-    SqliteWorkLedger::bind_lease(renew_lease_, lease, 3).run();
-    if (sqlite3_changes(connection_.handle()) != 1) {
-      throw ports::LeaseLost("partition " + std::to_string(lease.partition) + " of " + std::string(ports::to_string(lease.job)) +
-                             " " + lease.month.to_string() + " is no longer held by " + lease.owner);
-    }
+    lease_renewal_.renew(lease, checkpoint, renewal);
     const std::string month = lease.month.to_string();
     for (const domain::Bill& bill : bills) {
       insert_bill_.bind(1, month).bind(2, bill.user_id).bind(3, domain::to_string(bill.status)).bind(4, bill.plan_code);
@@ -528,7 +549,7 @@ class SqliteBillStore : public ports::BillStore {
   Statement select_add_ons_;
   Statement select_military_;
   Statement select_usage_;
-  Statement renew_lease_;
+  LeaseRenewal lease_renewal_;
   Statement insert_bill_;
 };
 
@@ -552,9 +573,7 @@ class SqliteTargetStore : public ports::TargetStore {
                 "quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, error = excluded.error, "
                 "updated_at = excluded.updated_at "
                 "WHERE dispatch_target.status IN ('READY', 'FAILED')"),
-        renew_lease_(connection,
-                     "UPDATE job_partition SET checkpoint = ?, lease_expires_ms = ? "
-                     "WHERE job = ? AND month = ? AND partition = ? AND owner = ? AND status = 'PENDING'") {}
+        lease_renewal_(connection) {}
 
   std::vector<UserId> issued_partition_bounds(const YearMonth& month, int partitions) override {
     Statement count(connection_, "SELECT count(*) FROM bill WHERE month = ? AND status = 'ISSUED'");
@@ -608,12 +627,7 @@ class SqliteTargetStore : public ports::TargetStore {
   void commit_targets(const ports::PartitionLease& lease, std::span<const ports::DispatchTarget> targets,
                       UserId checkpoint, std::chrono::milliseconds renewal) override {
     Transaction transaction(connection_);
-    renew_lease_.bind(1, checkpoint).bind(2, now_milliseconds() + renewal.count());
-    SqliteWorkLedger::bind_lease(renew_lease_, lease, 3).run();
-    if (sqlite3_changes(connection_.handle()) != 1) {
-      throw ports::LeaseLost("partition " + std::to_string(lease.partition) + " of invoice " +
-                             lease.month.to_string() + " is no longer held by " + lease.owner);
-    }
+    lease_renewal_.renew(lease, checkpoint, renewal);
     upsert_all(targets);
     transaction.commit();
   }
@@ -726,7 +740,7 @@ class SqliteTargetStore : public ports::TargetStore {
 
   Connection& connection_;
   Statement upsert_;
-  Statement renew_lease_;
+  LeaseRenewal lease_renewal_;
 };
 
 
