@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test, the way `make test` and CI do: starts the real servers the integration tests
-# need on loopback (throwaway PostgreSQL and MinIO), runs the suites through ctest, stops the
-# servers, and finally runs the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# need on loopback (throwaway PostgreSQL and MinIO, an SMTP sink, a fake SMS/KakaoTalk gateway),
+# runs the suites through ctest, stops the servers, and finally runs the unit tests again under
+# AddressSanitizer and UndefinedBehaviorSanitizer.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +15,8 @@ make --no-print-directory test-asan
 work=$(mktemp -d /tmp/tr1l-test.XXXXXX)
 chmod 755 "$work"
 cleanup() {
+  bash scripts/servers/fake-gateway.sh stop "$work/gateway" >/dev/null 2>&1 || true
+  bash scripts/servers/smtp-sink.sh stop "$work/smtp" >/dev/null 2>&1 || true
   bash scripts/servers/minio.sh stop "$work/minio" >/dev/null 2>&1 || true
   bash scripts/servers/postgres.sh stop "$work/postgres" >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -31,6 +34,14 @@ bash scripts/servers/minio.sh install
 bash scripts/servers/minio.sh start "$work/minio"
 # shellcheck disable=SC1091
 source "$work/minio/env"
+
+echo "== starting the SMTP sink and the fake SMS/KakaoTalk gateway"
+bash scripts/servers/smtp-sink.sh start "$work/smtp"
+# shellcheck disable=SC1091
+source "$work/smtp/env"
+bash scripts/servers/fake-gateway.sh start "$work/gateway"
+# shellcheck disable=SC1091
+source "$work/gateway/env"
 
 # Integration tests fail instead of skipping when a server they need is missing.
 export TR1L_REQUIRE_SERVERS=1
