@@ -11,6 +11,8 @@
 #include "adapters/keyfile/file_key_ring.h"
 #include "adapters/localfs/local_object_store.h"
 #include "adapters/outbox/outbox_sender.h"
+#include "adapters/http_gateway/http_gateway_sender.h"
+#include "adapters/smtp/smtp_sender.h"
 #include "adapters/postgres/postgres_database.h"
 #include "adapters/s3/s3_credentials.h"
 #include "adapters/s3/s3_location.h"
@@ -114,6 +116,10 @@ std::unique_ptr<ports::ChannelSender> open_sender(const Config& config, domain::
   const std::string name(domain::to_string(channel));
   if (spec == "outbox") return std::make_unique<adapters::OutboxSender>(config.outbox_directory(), channel);
   if (spec == "mock") return std::make_unique<adapters::AcceptingSender>();
+  const bool smtp = spec.starts_with("smtp://") || spec.starts_with("smtps://");
+  const bool gateway = spec.starts_with("http://") || spec.starts_with("https://");
+  if (smtp && channel == domain::Channel::Email) return adapters::smtp::SmtpSender::open(spec);
+  if (gateway && channel != domain::Channel::Email) return adapters::http_gateway::HttpGatewaySender::open(spec);
   throw ConfigError("channel " + name + " sender '" + redact_url(spec) +
                     "' is not supported (use outbox, mock, smtp:// for EMAIL or http:// for SMS and KAKAO)");
 }

@@ -1,5 +1,8 @@
 #include "adapters/outbox/outbox_sender.h"
 
+#include "adapters/smtp/mime_message.h"
+#include "adapters/smtp/smtp_sender.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -57,11 +60,10 @@ void OutboxSender::write_email_file(const ports::OutgoingMessage& message) {
   TemporaryFile temporary(folder / fmt::format(".{}-r{}.{}.tmp", message.user_id, message.round, ::getpid()));
   FileDescriptor file(::open(temporary.path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!file.valid()) throw std::runtime_error(std::string("cannot create .eml file: ") + std::strerror(errno));
-  // TODO(merge): the SMTP adapter's MIME builder replaces this minimal message.
-  std::string eml = fmt::format(
-      "From: TR1L Billing <billing@tr1l.example>\r\nTo: {}\r\nSubject: {}\r\nX-TR1L-Attempt: {}\r\n"
-      "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{}",
-      message.destination, message.subject, message.attempt_id, message.body);
+  // The same MIME message the SMTP sender would put on the wire.
+  const std::string eml = smtp::build_mime_message({"billing@tr1l.example", "TR1L", message.destination, message.subject,
+                                                    smtp::plain_text_alternative(message.subject), message.body,
+                                                    message.attempt_id, std::chrono::system_clock::now()});
   if (!write_all(file.get(), eml) || file.close() != 0) {
     throw std::runtime_error(std::string("cannot write .eml file: ") + std::strerror(errno));
   }
