@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test, the way `make test` and CI do: starts the real servers the integration tests
-# need on loopback (throwaway PostgreSQL and MinIO), runs the suites through ctest, stops the
-# servers, and finally runs the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# need on loopback (throwaway PostgreSQL, MinIO and a Kafka broker), runs the suites through ctest,
+# stops the servers, and finally runs the unit tests again under AddressSanitizer and
+# UndefinedBehaviorSanitizer.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +15,7 @@ make --no-print-directory test-asan
 work=$(mktemp -d /tmp/tr1l-test.XXXXXX)
 chmod 755 "$work"
 cleanup() {
+  bash scripts/servers/kafka.sh stop "$work/kafka" >/dev/null 2>&1 || true
   bash scripts/servers/minio.sh stop "$work/minio" >/dev/null 2>&1 || true
   bash scripts/servers/postgres.sh stop "$work/postgres" >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -31,6 +33,13 @@ bash scripts/servers/minio.sh install
 bash scripts/servers/minio.sh start "$work/minio"
 # shellcheck disable=SC1091
 source "$work/minio/env"
+
+echo "== starting Kafka"
+# Broker jars from Maven Central into the same cache the first time (under a minute), then reused.
+bash scripts/servers/kafka.sh install
+bash scripts/servers/kafka.sh start "$work/kafka"
+# shellcheck disable=SC1091
+source "$work/kafka/env"
 
 # Integration tests fail instead of skipping when a server they need is missing.
 export TR1L_REQUIRE_SERVERS=1
