@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test, the way `make test` and CI do: starts the real servers the integration tests
-# need on loopback (throwaway PostgreSQL, MinIO and a Kafka broker), runs the suites through ctest,
-# stops the servers, and finally runs the unit tests again under AddressSanitizer and
-# UndefinedBehaviorSanitizer.
+# Runs every test, the way `make test` and CI do: first the unit tests under AddressSanitizer and
+# UndefinedBehaviorSanitizer, then, with the real servers the integration tests need started on
+# loopback (throwaway PostgreSQL, MinIO and a Kafka broker), every suite through ctest; the servers
+# are stopped however it ends.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
