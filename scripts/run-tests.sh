@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test, the way `make test` and CI do: starts the real servers the integration tests
-# need on loopback (throwaway PostgreSQL and MinIO, an SMTP sink, a fake SMS/KakaoTalk gateway),
-# runs the suites through ctest, stops the servers, and finally runs the unit tests again under
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# Runs every test, the way `make test` and CI do: first the unit tests under AddressSanitizer and
+# UndefinedBehaviorSanitizer, then, with the real servers the integration tests need started on
+# loopback (throwaway PostgreSQL, MinIO, a Kafka broker, an SMTP sink and a fake SMS/KakaoTalk
+# gateway), every suite through ctest; the servers are stopped however it ends.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +17,7 @@ chmod 755 "$work"
 cleanup() {
   bash scripts/servers/fake-gateway.sh stop "$work/gateway" >/dev/null 2>&1 || true
   bash scripts/servers/smtp-sink.sh stop "$work/smtp" >/dev/null 2>&1 || true
+  bash scripts/servers/kafka.sh stop "$work/kafka" >/dev/null 2>&1 || true
   bash scripts/servers/minio.sh stop "$work/minio" >/dev/null 2>&1 || true
   bash scripts/servers/postgres.sh stop "$work/postgres" >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -34,6 +35,13 @@ bash scripts/servers/minio.sh install
 bash scripts/servers/minio.sh start "$work/minio"
 # shellcheck disable=SC1091
 source "$work/minio/env"
+
+echo "== starting Kafka"
+# Broker jars from Maven Central into the same cache the first time (under a minute), then reused.
+bash scripts/servers/kafka.sh install
+bash scripts/servers/kafka.sh start "$work/kafka"
+# shellcheck disable=SC1091
+source "$work/kafka/env"
 
 echo "== starting the SMTP sink and the fake SMS/KakaoTalk gateway"
 bash scripts/servers/smtp-sink.sh start "$work/smtp"
