@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "adapters/inproc/in_process_bus.h"
+#include "adapters/kafka/kafka_bus.h"
 #include "adapters/keyfile/file_key_ring.h"
 #include "adapters/localfs/local_object_store.h"
 #include "adapters/outbox/outbox_sender.h"
@@ -107,6 +108,9 @@ std::unique_ptr<ports::KeyRing> load_keys(const Config& config) {
 
 std::unique_ptr<ports::MessageBus> open_bus(const Config& config) {
   if (config.bus.empty() || config.bus == "inproc") return std::make_unique<adapters::InProcessBus>();
+  if (config.bus.starts_with("kafka://")) {
+    return std::make_unique<adapters::kafka::KafkaBus>(adapters::kafka::kafka_settings_from_environment(config.bus));
+  }
   throw ConfigError("bus URL " + redact_url(config.bus) + " has an unsupported scheme (use inproc or kafka://)");
 }
 
