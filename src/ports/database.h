@@ -1,4 +1,4 @@
-// The relational store, as the jobs see it: three narrow interfaces behind one connection.
+// The relational store, as the jobs see it: narrow interfaces behind one connection.
 // Backends: adapters/sqlite (embedded default) and adapters/postgres. One Database object is one
 // connection and is used from one thread at a time; open more for parallel work.
 #pragma once
@@ -189,7 +189,9 @@ class BillStore {
 
 // ---------------------------------------------------------------------------------------------
 
-class TargetStore;  // ports/dispatch_targets.h
+class TargetStore;    // ports/dispatch_targets.h
+class PolicyStore;    // ports/delivery_store.h
+class DeliveryStore;  // ports/delivery_store.h
 
 class Database {
  public:
@@ -201,6 +203,8 @@ class Database {
   virtual WorkLedger& work() = 0;
   virtual BillStore& bills() = 0;
   virtual TargetStore& targets() = 0;
+  virtual PolicyStore& policies() = 0;
+  virtual DeliveryStore& deliveries() = 0;
 };
 
 // Opens a new connection to the configured database; each worker thread gets its own.
