@@ -1,4 +1,4 @@
-// The relational store, as the jobs see it: three narrow interfaces behind one connection.
+// The relational store, as the jobs see it: narrow interfaces behind one connection.
 // Backends: adapters/sqlite (embedded default) and adapters/postgres. One Database object is one
 // connection and is used from one thread at a time; open more for parallel work.
 #pragma once

@@ -1056,12 +1056,12 @@ TEST_P(DatabaseConformance, StoringTargetsUpdatesReadyAndFailedOnesButNeverADeli
   expect_same_target(*targets.find_target(kOctober, 3), sent);
 
   // A SENT target of another month does not protect this month's.
-  GetParam().force_target_status(database(), kOctober, 4, "DELIVERED");
+  GetParam().force_target_status(database(), kOctober, 4, "EXHAUSTED");
   DispatchTarget september = full_target(4);
   september.month = kSeptember;
   std::vector<DispatchTarget> other_month = {september};
   EXPECT_EQ(targets.store_targets(other_month), 1);
-  EXPECT_EQ(targets.find_target(kOctober, 4)->status, "DELIVERED");
+  EXPECT_EQ(targets.find_target(kOctober, 4)->status, "EXHAUSTED");
   EXPECT_EQ(targets.find_target(kSeptember, 4)->status, "READY");
 }
 

@@ -6,8 +6,8 @@
 //       tr1l::conformance::DatabaseBackend{"postgres", [] { return open_my_database(); },
 //                                          force_my_target_status});
 //
-// The test bodies live in database_conformance.cpp, which every test binary links; a binary that
-// never instantiates the suite simply has none of its tests.
+// The test bodies live in database_conformance.cpp and delivery_store_conformance.cpp, which every
+// test binary links; a binary that never instantiates the suite simply has none of its tests.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -38,6 +38,9 @@ struct DatabaseBackend {
   std::function<void(ports::Database& database, const domain::YearMonth& month, ports::UserId user_id,
                      const std::string& status)>
       force_target_status;
+  // Runs one SQL statement on a second connection to the same database, behind the port's back,
+  // for the rules the database itself must enforce. Tests that need it are skipped when empty.
+  std::function<void(ports::Database& database, const std::string& sql)> execute_sql;
 };
 
 inline void PrintTo(const DatabaseBackend& backend, std::ostream* out) { *out << backend.name; }

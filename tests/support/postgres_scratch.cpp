@@ -45,6 +45,8 @@ class ScratchBackedDatabase final : public ports::Database {
   ports::WorkLedger& work() override { return database_.work(); }
   ports::BillStore& bills() override { return database_.bills(); }
   ports::TargetStore& targets() override { return database_.targets(); }
+  ports::PolicyStore& policies() override { return database_.policies(); }
+  ports::DeliveryStore& deliveries() override { return database_.deliveries(); }
 
   const std::string& url() const { return scratch_.url(); }
 

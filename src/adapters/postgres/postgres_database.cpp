@@ -6,6 +6,7 @@
 
 #include "adapters/postgres/copy_text.h"
 #include "adapters/postgres/postgres_connection.h"
+#include "adapters/postgres/postgres_target_row.h"
 #include "adapters/sql/bill_lines_codec.h"
 #include "common/embedded_resources.h"
 
@@ -231,6 +232,7 @@ SELECT user_id FROM dispatch_target
 WHERE month = $1::text AND status = 'FAILED'
 ORDER BY user_id)sql";
 
+// Both select the columns in read_target()'s order (postgres_target_row.h).
 constexpr std::string_view kFindTarget = R"sql(
 SELECT user_id, status, invoice_revision, email_ciphertext, phone_ciphertext,
        email_bucket, email_key, email_size, email_sha256, sms_bucket, sms_key, sms_size, sms_sha256,
@@ -437,34 +439,6 @@ std::vector<ports::InvoiceInput> read_invoice_inputs_of(const PGresult* result, 
   return inputs;
 }
 
-// An object reference from four columns (bucket, key, size, sha256); the key is always set when
-// the object exists (the bucket is "" for the local directory store).
-std::optional<ports::StoredObjectReference> read_object(const PGresult* result, int row, int first) {
-  if (is_null(result, row, first + 1)) return std::nullopt;
-  return ports::StoredObjectReference{optional_text(result, row, first).value_or(""),
-                                      std::string(text_value(result, row, first + 1)),
-                                      int64_value(result, row, first + 2),
-                                      std::string(text_value(result, row, first + 3))};
-}
-
-// A target from a kFindTarget / kTargetPage row.
-ports::DispatchTarget read_target(const PGresult* result, int row, const domain::YearMonth& month) {
-  ports::DispatchTarget target;
-  target.month = month;
-  target.user_id = int64_value(result, row, 0);
-  target.status = std::string(text_value(result, row, 1));
-  target.invoice_revision = static_cast<int>(int64_value(result, row, 2));
-  target.email_ciphertext = optional_bytes(result, row, 3);
-  target.phone_ciphertext = optional_bytes(result, row, 4);
-  target.email_object = read_object(result, row, 5);
-  target.sms_object = read_object(result, row, 9);
-  target.send_day = optional_int(result, row, 13);
-  target.quiet_from = optional_int(result, row, 14);
-  target.quiet_to = optional_int(result, row, 15);
-  target.error = optional_text(result, row, 16).value_or("");
-  return target;
-}
-
 void write_object(CopyTextWriter& writer, const std::optional<ports::StoredObjectReference>& object) {
   if (object) {
     writer.field(object->bucket).field(object->key).field(object->size).field(object->sha256_hex);
@@ -623,7 +597,9 @@ PostgresDatabase::PostgresDatabase(const std::string& url)
       customers_(*connection_),
       work_(*connection_),
       bills_(*connection_),
-      targets_(*connection_) {}
+      targets_(*connection_),
+      policies_(*connection_),
+      deliveries_(*connection_) {}
 
 PostgresDatabase::~PostgresDatabase() = default;
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "adapters/postgres/postgres_delivery_store.h"
 #include "ports/database.h"
 #include "ports/dispatch_targets.h"
 
@@ -109,6 +110,8 @@ class PostgresDatabase final : public ports::Database {
   ports::WorkLedger& work() override { return work_; }
   ports::BillStore& bills() override { return bills_; }
   ports::TargetStore& targets() override { return targets_; }
+  ports::PolicyStore& policies() override { return policies_; }
+  ports::DeliveryStore& deliveries() override { return deliveries_; }
 
  private:
   std::unique_ptr<Connection> connection_;
@@ -116,6 +119,8 @@ class PostgresDatabase final : public ports::Database {
   PostgresWorkLedger work_;
   PostgresBillStore bills_;
   PostgresTargetStore targets_;
+  PostgresPolicyStore policies_;
+  PostgresDeliveryStore deliveries_;
 };
 
 }  // namespace tr1l::adapters::postgres

@@ -6,11 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -19,6 +21,7 @@
 #include "common/embedded_resources.h"
 #include "domain/catalog.h"
 #include "domain/settlement_rules.h"
+#include "ports/delivery_store.h"
 #include "support/database_conformance.h"
 #include "support/postgres_scratch.h"
 
@@ -37,12 +40,17 @@ void force_postgres_target_status(tr1l::ports::Database& database, const tr1l::d
   }
 }
 
+void execute_postgres(tr1l::ports::Database& database, const std::string& sql) {
+  tr1l::adapters::postgres::Connection connection(tr1l::conformance::scratch_database_url(database));
+  connection.execute(sql);
+}
+
 }  // namespace
 
 TR1L_INSTANTIATE_DATABASE_CONFORMANCE(Postgres, tr1l::conformance::DatabaseBackend{
                                                     "postgres",
                                                     [] { return tr1l::conformance::open_scratch_postgres_database(); },
-                                                    force_postgres_target_status});
+                                                    force_postgres_target_status, execute_postgres});
 
 namespace tr1l::adapters::postgres {
 namespace {
@@ -455,6 +463,208 @@ TEST_F(PostgresDatabaseTest, TargetCommitThroughput) {
                 revision == 1 ? "insert" : "update", static_cast<long long>(total), chunks, chunk_size,
                 commit_seconds, 1000 * commit_seconds / static_cast<double>(chunks), total / commit_seconds);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch and delivery on separate connections, as separate processes would run them.
+
+ports::DispatchTarget reachable_target(UserId user_id, std::optional<int> send_day) {
+  ports::DispatchTarget target;
+  target.month = kOctober;
+  target.user_id = user_id;
+  target.email_ciphertext = "email-" + std::to_string(user_id);
+  target.phone_ciphertext = "phone-" + std::to_string(user_id);
+  target.email_object = ports::StoredObjectReference{"b", "email-" + std::to_string(user_id), 1, std::string(64, 'e')};
+  target.sms_object = ports::StoredObjectReference{"b", "sms-" + std::to_string(user_id), 1, std::string(64, 's')};
+  target.send_day = send_day;
+  return target;
+}
+
+ports::DispatchDecision first_channel(const ports::DueTarget& due) {
+  ports::DispatchDecision decision;
+  decision.policy_version = 1;
+  decision.round = due.round;
+  decision.channel = domain::Channel::Email;
+  return decision;
+}
+
+constexpr std::int64_t kDispatchTime = 1'794'301'200;
+
+TEST_F(PostgresDatabaseTest, ConcurrentDispatchersClaimDisjointTargetsThatTogetherAreAllDue) {
+  constexpr UserId kTargets = 5000;
+  std::set<UserId> due;
+  {
+    PostgresDatabase setup(url());
+    setup.migrate();
+    std::vector<ports::DispatchTarget> targets;
+    for (UserId id = 1; id <= kTargets; ++id) {
+      const bool later = id % 5 == 0;  // send day 20: not due on day 10
+      targets.push_back(reachable_target(id, later ? std::optional<int>(20) : std::nullopt));
+      if (!later) due.insert(id);
+    }
+    setup.targets().store_targets(targets);
+  }
+
+  constexpr int kDispatchers = 2;
+  std::vector<std::vector<UserId>> claimed(kDispatchers);
+  std::vector<std::size_t> batches(kDispatchers, 0);
+  std::atomic<int> ready{0};
+  std::mutex failure_mutex;
+  std::string failure;
+  std::vector<std::thread> threads;
+  for (int index = 0; index < kDispatchers; ++index) {
+    threads.emplace_back([&, index] {
+      try {
+        PostgresDatabase database(url());
+        // Both connected before either claims, so their claims overlap.
+        ready.fetch_add(1);
+        while (ready.load() < kDispatchers) std::this_thread::yield();
+        for (;;) {
+          auto requests = database.deliveries().claim_due_targets({kOctober, kDispatchTime, 10, 12, 20}, first_channel);
+          if (requests.empty()) break;
+          ++batches[static_cast<std::size_t>(index)];
+          for (const auto& request : requests) claimed[static_cast<std::size_t>(index)].push_back(request.user_id);
+        }
+      } catch (const std::exception& error) {
+        std::lock_guard lock(failure_mutex);
+        failure = error.what();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  ASSERT_EQ(failure, "");
+
+  std::set<UserId> all;
+  for (int index = 0; index < kDispatchers; ++index) {
+    EXPECT_GT(batches[static_cast<std::size_t>(index)], 0u) << "dispatcher " << index << " claimed nothing";
+    for (UserId user : claimed[static_cast<std::size_t>(index)]) {
+      EXPECT_TRUE(all.insert(user).second) << "user " << user << " was claimed twice";
+    }
+  }
+  EXPECT_EQ(all, due);
+  std::printf("[          ] dispatchers claimed %zu and %zu targets in %zu and %zu batches\n", claimed[0].size(),
+              claimed[1].size(), batches[0], batches[1]);
+
+  PostgresDatabase check(url());
+  const auto counts = check.deliveries().count_targets_by_status(kOctober);
+  EXPECT_EQ(counts.at("QUEUED"), static_cast<std::int64_t>(due.size()));
+  EXPECT_EQ(counts.at("READY"), kTargets / 5);
+  EXPECT_EQ(check.deliveries().waiting_attempts(kDispatchTime, 100'000).size(), due.size());
+}
+
+TEST_F(PostgresDatabaseTest, ConcurrentWorkersClaimEachAttemptExactlyOnce) {
+  constexpr UserId kTargets = 2000;
+  std::vector<ports::DeliveryRequest> requests;
+  {
+    PostgresDatabase setup(url());
+    setup.migrate();
+    std::vector<ports::DispatchTarget> targets;
+    for (UserId id = 1; id <= kTargets; ++id) targets.push_back(reachable_target(id, std::nullopt));
+    setup.targets().store_targets(targets);
+    requests = setup.deliveries().claim_due_targets({kOctober, kDispatchTime, 31, 12, 10'000}, first_channel);
+    ASSERT_EQ(requests.size(), static_cast<std::size_t>(kTargets));
+  }
+
+  // Both workers get every request (a redelivery after a rebalance), one front to back, the other
+  // back to front with each batch reversed, so their batches overlap in opposite orders.
+  constexpr std::size_t kBatch = 50;
+  std::vector<std::map<UserId, ports::AttemptClaimResult>> answers(2);
+  std::atomic<int> ready{0};
+  std::mutex failure_mutex;
+  std::string failure;
+  std::vector<std::thread> threads;
+  for (int index = 0; index < 2; ++index) {
+    threads.emplace_back([&, index] {
+      try {
+        PostgresDatabase database(url());
+        std::vector<ports::DeliveryRequest> mine = requests;
+        if (index == 1) std::reverse(mine.begin(), mine.end());
+        ready.fetch_add(1);
+        while (ready.load() < 2) std::this_thread::yield();
+        const std::string owner = "worker-" + std::to_string(index);
+        for (std::size_t offset = 0; offset < mine.size(); offset += kBatch) {
+          std::span<const ports::DeliveryRequest> batch(mine.data() + offset, std::min(kBatch, mine.size() - offset));
+          for (const auto& claim : database.deliveries().claim_attempts(batch, owner, kDispatchTime)) {
+            answers[static_cast<std::size_t>(index)][claim.request.user_id] = claim.result;
+          }
+        }
+      } catch (const std::exception& error) {
+        std::lock_guard lock(failure_mutex);
+        failure = error.what();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  ASSERT_EQ(failure, "");
+
+  std::size_t claimed_by[2] = {0, 0};
+  for (UserId id = 1; id <= kTargets; ++id) {
+    const auto first = answers[0].at(id);
+    const auto second = answers[1].at(id);
+    const bool exactly_one = (first == ports::AttemptClaimResult::Claimed) != (second == ports::AttemptClaimResult::Claimed);
+    EXPECT_TRUE(exactly_one) << "user " << id;
+    EXPECT_NE(first, ports::AttemptClaimResult::Unknown);
+    EXPECT_NE(second, ports::AttemptClaimResult::Unknown);
+    if (first == ports::AttemptClaimResult::Claimed) ++claimed_by[0];
+    if (second == ports::AttemptClaimResult::Claimed) ++claimed_by[1];
+  }
+  EXPECT_EQ(claimed_by[0] + claimed_by[1], static_cast<std::size_t>(kTargets));
+  std::printf("[          ] workers claimed %zu and %zu attempts\n", claimed_by[0], claimed_by[1]);
+  PostgresDatabase check(url());
+  EXPECT_EQ(check.deliveries().sending_attempts(100'000).size(), static_cast<std::size_t>(kTargets));
+}
+
+TEST_F(PostgresDatabaseTest, ConcurrentFirstDispatchersAgreeOnOneActivePolicy) {
+  {
+    PostgresDatabase setup(url());
+    setup.migrate();
+  }
+  constexpr int kProcesses = 4;
+  std::vector<int> versions(kProcesses, 0);
+  std::atomic<int> ready{0};
+  std::mutex failure_mutex;
+  std::string failure;
+  std::vector<std::thread> threads;
+  for (int index = 0; index < kProcesses; ++index) {
+    threads.emplace_back([&, index] {
+      try {
+        PostgresDatabase database(url());
+        ready.fetch_add(1);
+        while (ready.load() < kProcesses) std::this_thread::yield();
+        versions[static_cast<std::size_t>(index)] =
+            database.policies().ensure_active_policy(domain::default_channel_order()).version;
+      } catch (const std::exception& error) {
+        std::lock_guard lock(failure_mutex);
+        failure = error.what();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  ASSERT_EQ(failure, "");
+  for (int version : versions) EXPECT_EQ(version, 1);
+  PostgresDatabase check(url());
+  EXPECT_EQ(check.policies().list_policies().size(), 1u);
+}
+
+// The due query must walk the partial index in user order, not re-read claimed targets. The
+// statement is the shape of the adapter's (postgres_delivery_store.cpp) without the quiet-hours
+// term, which only filters.
+TEST_F(PostgresDatabaseTest, DueQueryUsesTheDueIndex) {
+  PostgresDatabase database(url());
+  database.migrate();
+  std::vector<ports::DispatchTarget> targets;
+  for (UserId id = 1; id <= 20'000; ++id) targets.push_back(reachable_target(id, static_cast<int>(id % 31) + 1));
+  database.targets().store_targets(targets);
+  Connection connection(url());
+  connection.execute("ANALYZE dispatch_target");
+  Result plan = connection.execute(
+      "EXPLAIN SELECT user_id FROM dispatch_target WHERE month = '2026-10' AND status IN ('READY', 'RETRY') "
+      "AND (status = 'READY' OR next_attempt_at <= 0) AND COALESCE(send_day, 1) <= 10 "
+      "ORDER BY user_id LIMIT 1000 FOR UPDATE SKIP LOCKED");
+  std::string text;
+  for (int row = 0; row < PQntuples(plan.get()); ++row) text += std::string(text_value(plan.get(), row, 0)) + "\n";
+  EXPECT_NE(text.find("dispatch_target_due"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Sort"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -8,7 +8,9 @@
 #include <limits>
 
 #include "adapters/sql/bill_lines_codec.h"
+#include "adapters/sqlite/sqlite_delivery_store.h"
 #include "adapters/sqlite/sqlite_handle.h"
+#include "adapters/sqlite/sqlite_target_row.h"
 #include "ports/dispatch_targets.h"
 #include "common/embedded_resources.h"
 
@@ -69,11 +71,6 @@ domain::Bill read_bill(const Statement& select, const YearMonth& month) {
     bill.error_message = select.optional_text(16).value_or("");
   }
   return bill;
-}
-
-std::optional<int> optional_small(const Statement& statement, int column) {
-  if (statement.is_null(column)) return std::nullopt;
-  return static_cast<int>(statement.integer(column));
 }
 
 }  // namespace
@@ -640,7 +637,8 @@ class SqliteTargetStore : public ports::TargetStore {
   }
 
   std::optional<ports::DispatchTarget> find_target(const YearMonth& month, UserId user_id) override {
-    Statement select(connection_, std::string(kTargetQuery) + " WHERE month = ? AND user_id = ?");
+    Statement select(connection_,
+                     "SELECT " + std::string(kTargetColumns) + " FROM dispatch_target WHERE month = ? AND user_id = ?");
     select.bind(1, month.to_string()).bind(2, user_id);
     if (!select.step()) return std::nullopt;
     auto target = read_target(select, month);
@@ -649,7 +647,8 @@ class SqliteTargetStore : public ports::TargetStore {
   }
 
   void for_each_target(const YearMonth& month, const std::function<void(const ports::DispatchTarget&)>& visit) override {
-    Statement select(connection_, std::string(kTargetQuery) + " WHERE month = ? ORDER BY user_id");
+    Statement select(connection_,
+                     "SELECT " + std::string(kTargetColumns) + " FROM dispatch_target WHERE month = ? ORDER BY user_id");
     select.bind(1, month.to_string());
     while (select.step()) visit(read_target(select, month));
   }
@@ -662,11 +661,6 @@ class SqliteTargetStore : public ports::TargetStore {
            "LEFT JOIN dispatch_target t ON t.month = b.month AND t.user_id = b.user_id "
            "WHERE b.month = ? AND b.status = 'ISSUED'";
   }
-
-  static constexpr std::string_view kTargetQuery =
-      "SELECT user_id, status, invoice_revision, email_ciphertext, phone_ciphertext, email_bucket, email_key, "
-      "email_size, email_sha256, sms_bucket, sms_key, sms_size, sms_sha256, send_day, quiet_from, quiet_to, error "
-      "FROM dispatch_target";
 
   static ports::InvoiceInput read_input(const Statement& select, const YearMonth& month) {
     ports::InvoiceInput input;
@@ -681,29 +675,6 @@ class SqliteTargetStore : public ports::TargetStore {
     input.target_status = select.optional_text(first + 6);
     input.target_revision = static_cast<int>(select.optional_integer(first + 7).value_or(0));
     return input;
-  }
-
-  static std::optional<ports::StoredObjectReference> read_object(const Statement& select, int first) {
-    if (select.is_null(first + 1)) return std::nullopt;
-    return ports::StoredObjectReference{select.optional_text(first).value_or(""), select.text(first + 1),
-                                        select.integer(first + 2), select.text(first + 3)};
-  }
-
-  static ports::DispatchTarget read_target(const Statement& select, const YearMonth& month) {
-    ports::DispatchTarget target;
-    target.month = month;
-    target.user_id = select.integer(0);
-    target.status = select.text(1);
-    target.invoice_revision = static_cast<int>(select.integer(2));
-    target.email_ciphertext = select.optional_blob(3);
-    target.phone_ciphertext = select.optional_blob(4);
-    target.email_object = read_object(select, 5);
-    target.sms_object = read_object(select, 9);
-    target.send_day = optional_small(select, 13);
-    target.quiet_from = optional_small(select, 14);
-    target.quiet_to = optional_small(select, 15);
-    target.error = select.optional_text(16).value_or("");
-    return target;
   }
 
   void bind_object(int first, const std::optional<ports::StoredObjectReference>& object) {
@@ -753,6 +724,8 @@ struct SqliteDatabase::State {
   std::unique_ptr<SqliteWorkLedger> work;
   std::unique_ptr<SqliteBillStore> bills;
   std::unique_ptr<SqliteTargetStore> targets;
+  std::unique_ptr<SqlitePolicyStore> policies;
+  std::unique_ptr<SqliteDeliveryStore> deliveries;
 };
 
 SqliteDatabase::SqliteDatabase(const std::string& path) : state_(std::make_unique<State>(path)) {}
@@ -793,6 +766,16 @@ ports::BillStore& SqliteDatabase::bills() {
 ports::TargetStore& SqliteDatabase::targets() {
   if (!state_->targets) state_->targets = std::make_unique<SqliteTargetStore>(state_->connection);
   return *state_->targets;
+}
+
+ports::PolicyStore& SqliteDatabase::policies() {
+  if (!state_->policies) state_->policies = std::make_unique<SqlitePolicyStore>(state_->connection);
+  return *state_->policies;
+}
+
+ports::DeliveryStore& SqliteDatabase::deliveries() {
+  if (!state_->deliveries) state_->deliveries = std::make_unique<SqliteDeliveryStore>(state_->connection);
+  return *state_->deliveries;
 }
 
 }  // namespace tr1l::adapters::sqlite

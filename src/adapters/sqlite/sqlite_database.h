@@ -21,6 +21,8 @@ class SqliteDatabase : public ports::Database {
   ports::WorkLedger& work() override;
   ports::BillStore& bills() override;
   ports::TargetStore& targets() override;
+  ports::PolicyStore& policies() override;
+  ports::DeliveryStore& deliveries() override;
 
  private:
   struct State;

@@ -39,7 +39,15 @@ void force_sqlite_target_status(tr1l::ports::Database& database, const tr1l::dom
   if (sqlite3_changes(connection.handle()) != 1) throw std::logic_error("force_sqlite_target_status: no such target");
 }
 
+void execute_sqlite(tr1l::ports::Database& database, const std::string& sql) {
+  auto* in_directory = dynamic_cast<DatabaseInDirectory*>(&database);
+  if (in_directory == nullptr) throw std::logic_error("execute_sqlite: not a conformance database");
+  tr1l::adapters::sqlite::Connection connection(in_directory->path());
+  connection.execute(sql);
+}
+
 }  // namespace
 
 TR1L_INSTANTIATE_DATABASE_CONFORMANCE(Sqlite, tr1l::conformance::DatabaseBackend{"sqlite", open_fresh_sqlite_database,
-                                                                                 force_sqlite_target_status})
+                                                                                 force_sqlite_target_status,
+                                                                                 execute_sqlite})

@@ -1,0 +1,55 @@
+// Dispatch policies and delivery state (ports/delivery_store.h) on SQLite. Every write is one
+// BEGIN IMMEDIATE transaction, so two dispatchers or workers sharing the file are serialised and
+// never claim the same row; statements are prepared once per connection and reused for every row
+// of a batch.
+#pragma once
+
+#include <memory>
+
+#include "adapters/sqlite/sqlite_handle.h"
+#include "ports/delivery_store.h"
+
+namespace tr1l::adapters::sqlite {
+
+class SqlitePolicyStore final : public ports::PolicyStore {
+ public:
+  explicit SqlitePolicyStore(Connection& connection) : connection_(connection) {}
+
+  std::vector<domain::DispatchPolicy> list_policies() override;
+  std::optional<domain::DispatchPolicy> find_policy(int version) override;
+  std::optional<domain::DispatchPolicy> active_policy() override;
+  domain::DispatchPolicy ensure_active_policy(const std::vector<domain::Channel>& channels) override;
+  domain::DispatchPolicy create_policy(const std::vector<domain::Channel>& channels) override;
+  void activate_policy(int version) override;
+  void retire_policy(int version) override;
+
+ private:
+  Connection& connection_;
+};
+
+class SqliteDeliveryStore final : public ports::DeliveryStore {
+ public:
+  // Prepares its statements, so the schema must be migrated first.
+  explicit SqliteDeliveryStore(Connection& connection);
+  ~SqliteDeliveryStore() override;
+
+  std::vector<ports::DeliveryRequest> claim_due_targets(
+      const ports::DueSelection& selection,
+      const std::function<ports::DispatchDecision(const ports::DueTarget&)>& decide) override;
+  std::vector<ports::AttemptClaim> claim_attempts(std::span<const ports::DeliveryRequest> requests,
+                                                  const std::string& owner, std::int64_t now) override;
+  std::size_t record_outcomes(std::span<const ports::AttemptOutcome> outcomes, const std::string& owner) override;
+  std::vector<ports::DeliveryRequest> waiting_attempts(std::int64_t published_before, std::size_t limit) override;
+  std::vector<ports::SendingAttempt> sending_attempts(std::size_t limit) override;
+  std::map<std::string, std::int64_t> count_targets_by_status(const domain::YearMonth& month) override;
+  void for_each_target_summary(const domain::YearMonth& month,
+                               const std::function<void(const ports::TargetSummary&)>& visit) override;
+  std::vector<AttemptRecord> attempts_of(const domain::YearMonth& month, ports::UserId user_id) override;
+
+ private:
+  struct Statements;
+  Connection& connection_;
+  std::unique_ptr<Statements> statements_;
+};
+
+}  // namespace tr1l::adapters::sqlite
