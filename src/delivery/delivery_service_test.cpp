@@ -17,6 +17,20 @@ using testing::DeliveryWorld;
 using testing::kOctober;
 using testing::local;
 using testing::RecordingSender;
+using testing::target;
+
+DeliveryOptions with_retry_delay(std::chrono::seconds delay) {
+  DeliveryOptions options;
+  options.retry_delay = delay;
+  return options;
+}
+
+DeliveryOptions with_concurrency(int concurrency, std::size_t batch_size) {
+  DeliveryOptions options;
+  options.concurrency = concurrency;
+  options.batch_size = batch_size;
+  return options;
+}
 
 class DeliveryServiceTest : public ::testing::Test {
  protected:
@@ -25,7 +39,9 @@ class DeliveryServiceTest : public ::testing::Test {
   dispatch::DispatchSummary dispatch() {
     auto publisher = bus_.publisher();
     dispatch::Dispatcher dispatcher(world_.database(), publisher.get(), clock_);
-    return dispatcher.dispatch_due({.month = kOctober});
+    dispatch::DispatchOptions options;
+    options.month = kOctober;
+    return dispatcher.dispatch_due(options);
   }
 
   DeliveryCounts deliver(DeliveryOptions options = {}) {
@@ -51,13 +67,14 @@ class DeliveryServiceTest : public ::testing::Test {
 };
 
 TEST_F(DeliveryServiceTest, SendsTheDecryptedDestinationAndTheVerifiedDocument) {
-  world_.add_targets({{.user_id = 7}, {.user_id = 8, .email = false}});
+  world_.add_targets({target(7), target(8).no_email()});
   EXPECT_EQ(dispatch().published, 2);
   DeliveryCounts counts = deliver();
   EXPECT_EQ(counts.sent, 2);
   EXPECT_EQ(counts.failed, 0);
-  ASSERT_EQ(email_.messages().size(), 1u);
-  const ports::OutgoingMessage& email = email_.messages()[0];
+  const auto email_messages = email_.messages();
+  ASSERT_EQ(email_messages.size(), 1u);
+  const ports::OutgoingMessage& email = email_messages[0];
   EXPECT_EQ(email.destination, testing::email_of(7));
   EXPECT_EQ(email.masked_destination, "cu***@example.com");
   EXPECT_EQ(email.body, testing::html_of(7));  // decompressed
@@ -73,10 +90,10 @@ TEST_F(DeliveryServiceTest, SendsTheDecryptedDestinationAndTheVerifiedDocument) 
 }
 
 TEST_F(DeliveryServiceTest, AFailedRoundMovesToTheNextChannelAfterTheRetryDelay) {
-  world_.add_targets({{.user_id = 1}});
+  world_.add_targets({target(1)});
   email_.failing = {1};
   dispatch();
-  DeliveryCounts counts = deliver({.retry_delay = 600s});
+  DeliveryCounts counts = deliver(with_retry_delay(600s));
   EXPECT_EQ(counts.failed, 1);
   EXPECT_EQ(world_.status_of(1), "RETRY");
   EXPECT_EQ(dispatch().published, 0);  // not before the retry delay
@@ -96,12 +113,12 @@ TEST_F(DeliveryServiceTest, AFailedRoundMovesToTheNextChannelAfterTheRetryDelay)
 }
 
 TEST_F(DeliveryServiceTest, EveryChannelFailingExhaustsTheTarget) {
-  world_.add_targets({{.user_id = 1}});
+  world_.add_targets({target(1)});
   email_.failing = sms_.failing = kakao_.failing = {1};
   for (int round = 0; round < 3; ++round) {
     clock_.set(local(11, 1, 12) + std::chrono::hours{round});
     EXPECT_EQ(dispatch().published, 1) << round;
-    deliver({.retry_delay = 60s});
+    deliver(with_retry_delay(60s));
   }
   EXPECT_EQ(world_.status_of(1), "EXHAUSTED");
   clock_.set(local(11, 2, 12));
@@ -113,23 +130,25 @@ TEST_F(DeliveryServiceTest, EveryChannelFailingExhaustsTheTarget) {
 }
 
 TEST_F(DeliveryServiceTest, ARedeliveredRequestIsNeverSentTwice) {
-  world_.add_targets({{.user_id = 1}, {.user_id = 2}});
+  world_.add_targets({target(1), target(2)});
   dispatch();
   // The same request again, as Kafka redelivers after a crash before the commit.
   ports::DeliveryRequest again{kOctober, 1, 0, domain::Channel::Email, 1};
   bus_.publisher()->publish(ports::Topic::DeliveryRequests, "1", dispatch::encode_request(again));
   DeliveryCounts counts = deliver();
   EXPECT_EQ(counts.sent, 2);
-  EXPECT_EQ(counts.duplicates, 1);
+  // At least the copy above; the start-up republish of the in-process bus adds more copies.
+  EXPECT_GE(counts.duplicates, 1);
   EXPECT_EQ(email_.messages().size(), 2u);
   bus_.publisher()->publish(ports::Topic::DeliveryRequests, "1", dispatch::encode_request(again));
   counts = deliver();
+  EXPECT_EQ(counts.sent, 0);
   EXPECT_EQ(counts.duplicates, 1);
   EXPECT_EQ(email_.messages().size(), 2u);
 }
 
 TEST_F(DeliveryServiceTest, PoisonRecordsGoToTheDeadLetterTopicWhileTheRestFlows) {
-  world_.add_targets({{.user_id = 1}});
+  world_.add_targets({target(1)});
   auto publisher = bus_.publisher();
   publisher->publish(ports::Topic::DeliveryRequests, "9", "this is not json");
   publisher->publish(ports::Topic::DeliveryRequests, "9",
@@ -149,7 +168,7 @@ TEST_F(DeliveryServiceTest, PoisonRecordsGoToTheDeadLetterTopicWhileTheRestFlows
 }
 
 TEST_F(DeliveryServiceTest, ATamperedDocumentIsNotSentAndTheTargetMovesOn) {
-  world_.add_targets({{.user_id = 1}});
+  world_.add_targets({target(1)});
   std::filesystem::path object = world_.invoice_root() / invoicing::email_object_key(kOctober, 1);
   std::filesystem::resize_file(object, std::filesystem::file_size(object) - 1);
   dispatch();
@@ -163,7 +182,7 @@ TEST_F(DeliveryServiceTest, ATamperedDocumentIsNotSentAndTheTargetMovesOn) {
 }
 
 TEST_F(DeliveryServiceTest, AnAttemptLeftSendingByADeadProcessIsJudgedUnknownAndNeverResentOnItsChannel) {
-  world_.add_targets({{.user_id = 1}, {.user_id = 2, .email = false}});
+  world_.add_targets({target(1), target(2).no_email()});
   dispatch();
   bus_.consumer("drain")->poll(100, 0ms);  // the killed consumer had taken them
   // A worker id of this host with a pid that cannot exist.
@@ -193,20 +212,22 @@ TEST_F(DeliveryServiceTest, AnAttemptLeftSendingByADeadProcessIsJudgedUnknownAnd
 
 TEST_F(DeliveryServiceTest, ASlowChannelBoundsTheSendsInFlight) {
   std::vector<testing::TargetSpec> specs;
-  for (ports::UserId user = 1; user <= 40; ++user) specs.push_back({.user_id = user});
+  for (ports::UserId user = 1; user <= 40; ++user) specs.push_back(target(user));
   world_.add_targets(specs);
   email_.delay = 5ms;
   dispatch();
-  DeliveryCounts counts = deliver({.concurrency = 3, .batch_size = 4});
+  DeliveryCounts counts = deliver(with_concurrency(3, 4));
   EXPECT_EQ(counts.sent, 40);
   EXPECT_LE(email_.maximum_in_flight(), 3);
   EXPECT_GE(email_.maximum_in_flight(), 2);
 }
 
 TEST_F(DeliveryServiceTest, OnTheInProcessBusWaitingClaimsAreRepublishedAtStart) {
-  world_.add_targets({{.user_id = 1}, {.user_id = 2}});
+  world_.add_targets({target(1), target(2)});
   dispatch::Dispatcher dispatcher(world_.database(), nullptr, clock_);  // `tr1l dispatch` in another process
-  dispatcher.dispatch_due({.month = kOctober});
+  dispatch::DispatchOptions options;
+  options.month = kOctober;
+  dispatcher.dispatch_due(options);
   DeliveryCounts counts = deliver();
   EXPECT_EQ(counts.republished, 2);
   EXPECT_EQ(counts.sent, 2);

@@ -19,6 +19,7 @@
 #include "ingest/ingest_test_support.h"
 #include "invoicing/gzip.h"
 #include "invoicing/invoice_job.h"
+#include "ports/channel_sender.h"
 #include "ports/delivery_store.h"
 #include "support/subprocess.h"
 
@@ -26,6 +27,7 @@ namespace tr1l::delivery::testing {
 
 inline const domain::YearMonth kOctober{2026, 10};
 
+// target(7).no_email().day(5).quiet(22, 7)
 struct TargetSpec {
   ports::UserId user_id = 0;
   bool email = true;
@@ -33,7 +35,31 @@ struct TargetSpec {
   std::optional<int> send_day;
   std::optional<int> quiet_from;
   std::optional<int> quiet_to;
+
+  TargetSpec& no_email() {
+    email = false;
+    return *this;
+  }
+  TargetSpec& no_phone() {
+    phone = false;
+    return *this;
+  }
+  TargetSpec& day(int value) {
+    send_day = value;
+    return *this;
+  }
+  TargetSpec& quiet(int from, int to) {
+    quiet_from = from;
+    quiet_to = to;
+    return *this;
+  }
 };
+
+inline TargetSpec target(ports::UserId user_id) {
+  TargetSpec spec;
+  spec.user_id = user_id;
+  return spec;
+}
 
 inline std::string email_of(ports::UserId user_id) { return "customer" + std::to_string(user_id) + "@example.com"; }
 inline std::string phone_of(ports::UserId user_id) { return fmt::format("010-{:04}-{:04}", user_id % 10000, 5678); }

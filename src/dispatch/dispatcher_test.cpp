@@ -13,7 +13,7 @@ namespace {
 using delivery::testing::DeliveryWorld;
 using delivery::testing::kOctober;
 using delivery::testing::local;
-using delivery::testing::TargetSpec;
+using delivery::testing::target;
 
 class DispatcherTest : public ::testing::Test {
  protected:
@@ -21,7 +21,11 @@ class DispatcherTest : public ::testing::Test {
     ManualClock clock(now);
     auto publisher = bus_.publisher();
     Dispatcher dispatcher(world_.database(), publisher.get(), clock);
-    return dispatcher.dispatch_due({.month = kOctober, .system_quiet_window = system_quiet, .batch_size = 3});
+    DispatchOptions options;
+    options.month = kOctober;
+    options.system_quiet_window = system_quiet;
+    options.batch_size = 3;  // several batches per dispatch
+    return dispatcher.dispatch_due(options);
   }
   std::vector<ports::DeliveryRequest> published() {
     std::vector<ports::DeliveryRequest> requests;
@@ -43,7 +47,7 @@ class DispatcherTest : public ::testing::Test {
 };
 
 TEST_F(DispatcherTest, NothingIsDueBeforeTheMonthAfter) {
-  world_.add_targets({{.user_id = 1}});
+  world_.add_targets({target(1)});
   auto summary = dispatch_at(local(10, 31, 23));
   EXPECT_EQ(summary.send_day_limit, 0);
   EXPECT_EQ(summary.published, 0);
@@ -52,11 +56,11 @@ TEST_F(DispatcherTest, NothingIsDueBeforeTheMonthAfter) {
 }
 
 TEST_F(DispatcherTest, SendDaysWithMonthEndClampingAndCatchUp) {
-  world_.add_targets({{.user_id = 1},                   // no day: the 1st
-                      {.user_id = 2, .send_day = 5},
-                      {.user_id = 3, .send_day = 6},
-                      {.user_id = 4, .send_day = 30},
-                      {.user_id = 5, .send_day = 31}});  // November has 30 days
+  world_.add_targets({target(1),                   // no day: the 1st
+                      target(2).day(5),
+                      target(3).day(6),
+                      target(4).day(30),
+                      target(5).day(31)});  // November has 30 days
   EXPECT_EQ(dispatch_at(local(11, 5, 10)).published, 2);
   EXPECT_EQ(users_of(published()), (std::set<ports::UserId>{1, 2}));
   EXPECT_EQ(dispatch_at(local(11, 29, 10)).published, 1);
@@ -68,16 +72,16 @@ TEST_F(DispatcherTest, SendDaysWithMonthEndClampingAndCatchUp) {
 }
 
 TEST_F(DispatcherTest, QuietHoursDeferIncludingAcrossMidnight) {
-  world_.add_targets({{.user_id = 1, .quiet_from = 22, .quiet_to = 7},
-                      {.user_id = 2, .quiet_from = 9, .quiet_to = 18},
-                      {.user_id = 3}});
+  world_.add_targets({target(1).quiet(22, 7),
+                      target(2).quiet(9, 18),
+                      target(3)});
   EXPECT_EQ(users_of((dispatch_at(local(11, 1, 23)), published())), (std::set<ports::UserId>{2, 3}));
   EXPECT_EQ(users_of((dispatch_at(local(11, 2, 6)), published())), (std::set<ports::UserId>{}));
   EXPECT_EQ(users_of((dispatch_at(local(11, 2, 7)), published())), (std::set<ports::UserId>{1}));
 }
 
 TEST_F(DispatcherTest, SystemQuietWindowHoldsEverything) {
-  world_.add_targets({{.user_id = 1}, {.user_id = 2}});
+  world_.add_targets({target(1), target(2)});
   auto summary = dispatch_at(local(11, 1, 22), domain::QuietHours{21, 8});
   EXPECT_TRUE(summary.system_quiet);
   EXPECT_TRUE(published().empty());
@@ -87,10 +91,10 @@ TEST_F(DispatcherTest, SystemQuietWindowHoldsEverything) {
 }
 
 TEST_F(DispatcherTest, FirstRoundIsTheFirstReachableChannel) {
-  world_.add_targets({{.user_id = 1},
-                      {.user_id = 2, .email = false},
-                      {.user_id = 3, .phone = false},
-                      {.user_id = 4, .email = false, .phone = false}});
+  world_.add_targets({target(1),
+                      target(2).no_email(),
+                      target(3).no_phone(),
+                      target(4).no_email().no_phone()});
   auto summary = dispatch_at(local(11, 1, 12));
   EXPECT_EQ(summary.published, 3);
   EXPECT_EQ(summary.exhausted, 1);
@@ -107,7 +111,7 @@ TEST_F(DispatcherTest, FirstRoundIsTheFirstReachableChannel) {
 }
 
 TEST_F(DispatcherTest, RecordsCarryIdentifiersOnlyKeyedByUser) {
-  world_.add_targets({{.user_id = 42}});
+  world_.add_targets({target(42)});
   dispatch_at(local(11, 1, 12));
   auto records = bus_.consumer("test")->poll(10, std::chrono::milliseconds{0});
   ASSERT_EQ(records.size(), 1u);
@@ -121,7 +125,7 @@ TEST_F(DispatcherTest, RecordsCarryIdentifiersOnlyKeyedByUser) {
 TEST_F(DispatcherTest, ActivePolicyOrderDecidesTheFirstChannel) {
   auto sms_first = world_.database().policies().create_policy({domain::Channel::Sms, domain::Channel::Email});
   world_.database().policies().activate_policy(sms_first.version);
-  world_.add_targets({{.user_id = 1}, {.user_id = 2, .phone = false}});
+  world_.add_targets({target(1), target(2).no_phone()});
   dispatch_at(local(11, 1, 12));
   std::map<ports::UserId, ports::DeliveryRequest> by_user;
   for (const auto& request : published()) by_user[request.user_id] = request;
@@ -132,10 +136,12 @@ TEST_F(DispatcherTest, ActivePolicyOrderDecidesTheFirstChannel) {
 }
 
 TEST_F(DispatcherTest, WithoutAPublisherTheClaimsWaitInTheDatabase) {
-  world_.add_targets({{.user_id = 1}, {.user_id = 2}});
+  world_.add_targets({target(1), target(2)});
   ManualClock clock(local(11, 1, 12));
   Dispatcher dispatcher(world_.database(), nullptr, clock);
-  EXPECT_EQ(dispatcher.dispatch_due({.month = kOctober}).published, 2);
+  DispatchOptions options;
+  options.month = kOctober;
+  EXPECT_EQ(dispatcher.dispatch_due(options).published, 2);
   auto waiting = world_.database().deliveries().waiting_attempts(ports::unix_seconds(local(11, 1, 12)), 10);
   EXPECT_EQ(users_of(waiting), (std::set<ports::UserId>{1, 2}));
 }

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 #include <fmt/chrono.h>
@@ -81,8 +82,7 @@ ports::SendResult OutboxSender::send(const ports::OutgoingMessage& message) {
                         {"attempt_id", message.attempt_id},
                         {"to", message.masked_destination},
                         {"bytes", message.body.size()},
-                        {"sent_at", fmt::format("{:%FT%TZ}", std::chrono::floor<std::chrono::seconds>(
-                                                                 std::chrono::system_clock::now()))}};
+                        {"sent_at", fmt::format("{:%FT%TZ}", fmt::gmtime(std::time(nullptr)))}};
     std::string text = line.dump() + "\n";
     // One write() per line on an O_APPEND descriptor: lines from concurrent senders and
     // processes never interleave.
