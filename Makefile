@@ -31,6 +31,7 @@ test-asan: deps
 
 bench: build
 	bench/settle.sh
+	bench/deliver.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

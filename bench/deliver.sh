@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Dispatch + delivery benchmark on PostgreSQL: seeds, settles and invoices USERS customers
+# (default 1,000,000) once, then for each measurement resets every target to READY and times
+#   1. zero-latency "mock" channels on Kafka: `tr1l deliver` consuming while `tr1l dispatch`
+#      claims and publishes every target (end to end: dispatch start → last outcome recorded);
+#   2. the same on the in-process bus (`tr1l run`, dispatcher and delivery in one process);
+#   3. the original system's mock — 1 s latency on every channel, 1 % e-mail failure — on Kafka
+#      through `tr1l run` (retry rounds included) with CONCURRENCY sends in flight.
+# The reset also clears send days and quiet hours so a single instant makes every target due:
+# this measures throughput, not the calendar. Usage: bench/deliver.sh  (or USERS=100000 ...;
+# PARTS="kafka inproc latency" selects measurements).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+tr1l="$root/build/tr1l"
+users=${USERS:-1000000}
+month=${MONTH:-2026-10}
+parts=${PARTS:-"kafka inproc latency"}
+concurrency=${CONCURRENCY:-1200}
+work=$(mktemp -d /tmp/tr1l-bench.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+  bash "$root/scripts/servers/kafka.sh" stop "$work/kafka" >/dev/null 2>&1 || true
+  bash "$root/scripts/servers/postgres.sh" stop "$work/postgres" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+seconds_between() { awk -v a="$1" -v b="$2" -v minus="${3:-0}" 'BEGIN { printf "%.1f", b - a - minus }'; }
+rss_of() { awk '{ printf "%.0f", $2 / 1024 }' "$1"; }
+
+bash "$root/scripts/servers/postgres.sh" start "$work/postgres" >/dev/null
+# shellcheck disable=SC1091
+source "$work/postgres/env"
+bash "$root/scripts/servers/kafka.sh" install >/dev/null
+bash "$root/scripts/servers/kafka.sh" start "$work/kafka" >/dev/null
+# shellcheck disable=SC1091
+source "$work/kafka/env"
+
+export TR1L_DATABASE_URL="$TR1L_TEST_POSTGRES_URL"
+export TR1L_HOME="$work/home"
+export TR1L_EMAIL_CHANNEL=mock TR1L_SMS_CHANNEL=mock TR1L_KAKAO_CHANNEL=mock
+export TR1L_LOG_LEVEL=warn
+
+echo "preparing $users customers (seed, settle, invoice)..." >&2
+"$tr1l" seed --users "$users" --month "$month" --seed 1 >/dev/null
+"$tr1l" settle --month "$month" --threads 2 >/dev/null
+"$tr1l" invoice --month "$month" --threads 2 >/dev/null
+targets=$(psql -tAq "$TR1L_DATABASE_URL" -c "SELECT count(*) FROM dispatch_target WHERE month = '$month'")
+
+reset_targets() {
+  psql -q "$TR1L_DATABASE_URL" \
+    -c "DELETE FROM delivery_attempt" \
+    -c "UPDATE dispatch_target SET status = 'READY', round = 0, channel = NULL, policy_version = NULL, attempts = 0,
+        next_attempt_at = NULL, last_error = NULL, sent_at = NULL, send_day = NULL, quiet_from = NULL, quiet_to = NULL" \
+    -c "VACUUM ANALYZE" >/dev/null
+}
+
+report() {  # what, seconds, rss list
+  local rate
+  rate=$(awk -v n="$targets" -v s="$2" 'BEGIN { printf "%d", (s > 0 ? n / s : 0) }')
+  printf '| %s | %s | %s | %s | %s |\n' "$1" "$targets" "$2" "$rate" "$3"
+}
+
+echo "tr1l dispatch + delivery benchmark: $targets targets, $(nproc) cores, $(uname -srm)"
+echo
+echo "| measurement | targets | seconds | deliveries/s | peak RSS MiB |"
+echo "|---|---|---|---|---|"
+
+if [[ " $parts " == *" kafka "* ]]; then
+  reset_targets
+  export TR1L_BUS="kafka://$TR1L_TEST_KAFKA_BROKERS?topic_prefix=bench$(date +%s).&partitions=12"
+  /usr/bin/time -f "%e %M" -o "$work/deliver.time" "$tr1l" deliver --concurrency 32 \
+    >"$work/deliver.out" 2>"$work/deliver.err" &
+  deliver_pid=$!
+  sleep 5  # joined the group
+  started=$(now)
+  /usr/bin/time -f "%e %M" -o "$work/dispatch.time" "$tr1l" dispatch --month "$month" --at 2026-11-30T12:00 \
+    >"$work/dispatch.out"
+  dispatched=$(now)
+  until [[ $(psql -tAq "$TR1L_DATABASE_URL" -c "SELECT count(*) FROM dispatch_target WHERE status = 'SENT'") == "$targets" ]]; do
+    sleep 0.2
+  done
+  finished=$(now)
+  # GNU time passes SIGTERM on to deliver, which finishes, commits and prints its summary.
+  pkill -TERM -P "$deliver_pid" || true
+  wait "$deliver_pid" || true
+  cat "$work/deliver.out" >&2
+  report "Kafka, zero-latency mock, dispatch alone" "$(seconds_between "$started" "$dispatched")" "$(rss_of "$work/dispatch.time")"
+  report "Kafka, zero-latency mock, dispatch → last outcome" "$(seconds_between "$started" "$finished")" \
+    "$(rss_of "$work/deliver.time") (deliver)"
+fi
+
+if [[ " $parts " == *" inproc "* ]]; then
+  reset_targets
+  export TR1L_BUS=inproc
+  /usr/bin/time -f "%e %M" -o "$work/run.time" "$tr1l" run --month "$month" >"$work/run.out" 2>"$work/run.err"
+  grep "deliver:" "$work/run.out" >&2
+  seconds=$(grep -o '; [0-9.]* s (' "$work/run.out" | tail -1 | tr -dc '0-9.')
+  report "in-process bus, zero-latency mock (tr1l run)" "$seconds" "$(rss_of "$work/run.time")"
+fi
+
+if [[ " $parts " == *" latency "* ]]; then
+  reset_targets
+  export TR1L_BUS="kafka://$TR1L_TEST_KAFKA_BROKERS?topic_prefix=latency$(date +%s).&partitions=12"
+  export TR1L_DELIVERY_CONCURRENCY="$concurrency"
+  /usr/bin/time -f "%e %M" -o "$work/run.time" "$tr1l" run --month "$month" \
+    --latency email=1s,sms=1s,kakao=1s --fail email=0.01 >"$work/run.out" 2>"$work/run.err"
+  grep "deliver:\|targets" "$work/run.out" >&2
+  seconds=$(grep -o '; [0-9.]* s (' "$work/run.out" | tail -1 | tr -dc '0-9.')
+  report "Kafka, 1 s latency, 1 % e-mail failure, $concurrency in flight (tr1l run)" "$seconds" "$(rss_of "$work/run.time")"
+fi
