@@ -160,6 +160,11 @@ std::int64_t KafkaConsumer::lag() {
   return total;
 }
 
+std::size_t KafkaConsumer::assigned_partitions() {
+  std::lock_guard lock(mutex_);
+  return partitions_.size();
+}
+
 void KafkaConsumer::on_rebalance(rd_kafka_t* client, rd_kafka_resp_err_t event,
                                  rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto* consumer = static_cast<KafkaConsumer*>(opaque);

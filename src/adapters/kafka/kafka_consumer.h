@@ -45,6 +45,8 @@ class KafkaConsumer final : public ports::BusConsumer {
   // Records in the assigned partitions after the committable positions, from the high watermarks
   // the latest fetches reported (an estimate; partitions not fetched yet count 0).
   std::int64_t lag();
+  // Partitions of the requests topic this member holds now; 0 until its first rebalance ends.
+  std::size_t assigned_partitions();
   const std::string& group() const { return group_; }
 
  private:
