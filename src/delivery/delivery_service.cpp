@@ -1,5 +1,6 @@
 #include "delivery/delivery_service.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -324,7 +325,12 @@ DeliveryCounts DeliveryService::Engine::run(const std::atomic<bool>& stop, Progr
   database_ = dependencies_.open_database();
   publisher_ = dependencies_.bus.publisher();
   consumer_ = dependencies_.bus.consumer(options_.group);
-  const std::size_t maximum_in_flight = static_cast<std::size_t>(options_.concurrency) * 2;
+  // Enough requests in flight to keep every sender and whole database batches busy, and no more:
+  // the coordinator stops polling at this bound (backpressure on the bus).
+  const std::size_t maximum_in_flight =
+      2 * std::max(static_cast<std::size_t>(options_.concurrency), options_.batch_size);
+  // Outcomes are recorded in batches: one transaction per few hundred sends, not per send.
+  constexpr auto kRecordingDelay = std::chrono::milliseconds{20};
 
   std::vector<std::jthread> senders;
   auto stop_senders = [&] {
@@ -341,18 +347,27 @@ DeliveryCounts DeliveryService::Engine::run(const std::atomic<bool>& stop, Progr
     auto last_sweep = std::chrono::steady_clock::now();
     auto idle_since = std::chrono::steady_clock::now();
     bool stopping = false;
+    std::vector<FinishedJob> unrecorded;
+    auto unrecorded_since = std::chrono::steady_clock::now();
     while (true) {
-      std::vector<FinishedJob> finished;
       {
         std::unique_lock lock(mutex_);
-        if (finished_.empty() && (in_flight_ >= maximum_in_flight || (stopping && in_flight_ > 0))) {
-          work_done_.wait_for(lock, std::chrono::milliseconds{100});
+        const bool all_sends_done = in_flight_ == unrecorded.size() + finished_.size();
+        if (finished_.empty() && !all_sends_done && (in_flight_ >= maximum_in_flight || stopping)) {
+          work_done_.wait_for(lock, unrecorded.empty() ? std::chrono::milliseconds{100} : kRecordingDelay);
         }
-        finished.swap(finished_);
+        if (!finished_.empty()) {
+          if (unrecorded.empty()) unrecorded_since = std::chrono::steady_clock::now();
+          for (FinishedJob& job : finished_) unrecorded.push_back(std::move(job));
+          finished_.clear();
+        }
       }
-      if (!finished.empty()) {
-        std::int64_t count = static_cast<std::int64_t>(finished.size());
-        record_finished(std::move(finished));
+      if (!unrecorded.empty() &&
+          (unrecorded.size() >= options_.batch_size || unrecorded.size() == in_flight_ || stopping ||
+           std::chrono::steady_clock::now() - unrecorded_since >= kRecordingDelay)) {
+        std::int64_t count = static_cast<std::int64_t>(unrecorded.size());
+        record_finished(std::move(unrecorded));
+        unrecorded.clear();
         if (progress) progress->advance(count);
       }
       if (!stopping && stop.load()) stopping = true;

@@ -210,6 +210,29 @@ TEST_F(DeliveryServiceTest, AnAttemptLeftSendingByADeadProcessIsJudgedUnknownAnd
   EXPECT_EQ(kakao_.messages()[0].user_id, 2);
 }
 
+TEST_F(DeliveryServiceTest, AnAttemptSilentLongerThanStuckAfterIsJudgedUnknownButARecentOneIsLeftAlone) {
+  world_.add_targets({target(1), target(2)});
+  dispatch();
+  bus_.consumer("drain")->poll(100, 0ms);
+  // Owners on another host: only time can tell that they are gone.
+  std::vector<ports::DeliveryRequest> old_request{{kOctober, 1, 0, domain::Channel::Email, 1}};
+  std::vector<ports::DeliveryRequest> recent_request{{kOctober, 2, 0, domain::Channel::Email, 1}};
+  const std::int64_t now = ports::unix_seconds(clock_.now());
+  world_.database().deliveries().claim_attempts(old_request, "elsewhere:4242:aaaa", now - 1000);
+  world_.database().deliveries().claim_attempts(recent_request, "elsewhere:4243:bbbb", now - 10);
+  DeliveryOptions options;
+  options.stuck_after = 900s;
+  DeliveryCounts counts = deliver(options);
+  EXPECT_EQ(counts.unknown, 1);
+  EXPECT_EQ(world_.status_of(1), "RETRY");
+  EXPECT_EQ(world_.status_of(2), "QUEUED");  // still someone else's send in progress
+  auto attempts = attempts_of(1);
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].status, "UNKNOWN");
+  EXPECT_NE(attempts[0].error.find("no outcome after 900 s"), std::string::npos) << attempts[0].error;
+  EXPECT_TRUE(email_.messages().empty());
+}
+
 TEST_F(DeliveryServiceTest, ASlowChannelBoundsTheSendsInFlight) {
   std::vector<testing::TargetSpec> specs;
   for (ports::UserId user = 1; user <= 40; ++user) specs.push_back(target(user));

@@ -58,6 +58,10 @@ DispatchSummary Dispatcher::dispatch_due(const DispatchOptions& options) {
     return decision;
   };
 
+  // Publishing is asynchronous; confirming every few batches rather than each one keeps claims
+  // flowing while the bus acknowledges, and bounds what a bus failure leaves to the sweeper.
+  constexpr int kBatchesPerFlush = 10;
+  int unflushed_batches = 0;
   while (true) {
     std::int64_t exhausted_before = 0;
     std::size_t examined = 0;
@@ -74,9 +78,14 @@ DispatchSummary Dispatcher::dispatch_due(const DispatchOptions& options) {
       ++summary.published;
       ++summary.published_by_channel[request.channel];
     }
-    if (publisher_ && !requests.empty()) publisher_->flush(options.flush_timeout);
+    if (!requests.empty()) ++unflushed_batches;
+    if (publisher_ && unflushed_batches >= kBatchesPerFlush) {
+      publisher_->flush(options.flush_timeout);
+      unflushed_batches = 0;
+    }
     if (examined < options.batch_size) break;
   }
+  if (publisher_ && unflushed_batches > 0) publisher_->flush(options.flush_timeout);
   return summary;
 }
 
