@@ -2,10 +2,61 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
+#include <thread>
 #include <vector>
 
 namespace tr1l::adapters::kafka {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Kafka answers CreateTopics once the controller has recorded the topics; every broker learns of
+// them from the controller afterwards (KRaft: by replaying the metadata log), which takes longer
+// on a loaded machine. Until then a Metadata request (ours, or the producer's first one when
+// `tr1l dispatch` publishes right away) finds the topic missing or its partitions without a
+// leader. So wait, polling fresh metadata, until a broker shows the topic with its partitions.
+// For a topic we created (`created_with` partitions, else 0) that means all of them, each with a
+// leader; one that already existed only has to be visible, as a partition whose leader is down
+// for a while is the producer's to retry, not a reason to refuse to start.
+TopicMetadata await_topic(rd_kafka_t* client, const KafkaSettings& settings, const std::string& topic,
+                          int created_with, const std::string& layout, Clock::time_point started,
+                          Clock::time_point deadline) {
+  milliseconds backoff{10};
+  for (;;) {
+    // The floor leaves the last attempt, after the final backoff, time to be answered.
+    const auto remaining = std::max(std::chrono::ceil<milliseconds>(deadline - Clock::now()), milliseconds{100});
+    const TopicMetadata metadata = fetch_topic_metadata(client, settings, topic, remaining);
+    const bool visible = metadata.error == RD_KAFKA_RESP_ERR_NO_ERROR && metadata.partitions > 0;
+    if (visible && (created_with == 0 || (metadata.partitions == created_with &&
+                                          metadata.partitions_with_leader == metadata.partitions))) {
+      return metadata;
+    }
+    // Only "not there yet" is worth waiting for; anything else (say, not authorised) stays.
+    if (metadata.error != RD_KAFKA_RESP_ERR_NO_ERROR && metadata.error != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+        metadata.error != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) {
+      throw ports::BusError(describe_brokers(settings) + ": topic " + topic + " (" + layout +
+                            "): " + error_text(client, metadata.error));
+    }
+    const auto now = Clock::now();
+    if (now >= deadline) {
+      const std::string last = metadata.error != RD_KAFKA_RESP_ERR_NO_ERROR
+                                   ? error_text(client, metadata.error)
+                                   : std::to_string(metadata.partitions_with_leader) + " of " +
+                                         std::to_string(metadata.partitions) + " partitions with a leader";
+      throw ports::BusError(describe_brokers(settings) + ": topic " + topic + " (" + layout +
+                            ") is not in the brokers' metadata with its partitions " +
+                            std::to_string(std::chrono::duration_cast<milliseconds>(now - started).count()) +
+                            " ms after ensuring it (last answer: " + last + ")");
+    }
+    std::this_thread::sleep_for(std::min<Clock::duration>(backoff, deadline - now));
+    backoff = std::min(backoff * 2, milliseconds{200});
+  }
+}
+
+}  // namespace
 
 KafkaBus::KafkaBus(KafkaSettings settings) : settings_(std::move(settings)) {
   // Apply everything once now, so that a bad property fails at start-up rather than at the first
@@ -64,22 +115,31 @@ void KafkaBus::ensure_topics() {
   if (result == nullptr) throw ports::BusError(describe_brokers(settings_) + ": " + which + ": unexpected answer");
   std::size_t count = 0;
   const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
+  std::vector<std::pair<std::string, bool>> ensured;  // name, created by us
   for (std::size_t index = 0; index < count; ++index) {
     const std::string name = rd_kafka_topic_result_name(results[index]);
     const rd_kafka_resp_err_t outcome = rd_kafka_topic_result_error(results[index]);
     if (outcome == RD_KAFKA_RESP_ERR_NO_ERROR) {
       spdlog::info("{}: created topic {} ({})", describe_brokers(settings_), name, layout);
+      ensured.emplace_back(name, true);
     } else if (outcome == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      const auto partitions = fetch_partition_count(client, settings_, name, settings_.request_timeout);
-      if (partitions && *partitions != settings_.partitions) {
-        spdlog::warn("{}: topic {} exists with {} partitions, not the configured {}; left as it is",
-                     describe_brokers(settings_), name, *partitions, settings_.partitions);
-      }
+      // Possibly created a moment ago by another process, so it may not be in the metadata yet either.
+      ensured.emplace_back(name, false);
     } else {
       const char* reason = rd_kafka_topic_result_error_string(results[index]);
       throw ports::BusError(describe_brokers(settings_) + ": creating topic " + name + " (" + layout +
                             ") failed: " + (reason != nullptr ? reason : rd_kafka_err2str(outcome)) + " (" +
                             rd_kafka_err2name(outcome) + ")");
+    }
+  }
+  const auto started = Clock::now();
+  const auto deadline = started + settings_.request_timeout;
+  for (const auto& [name, created] : ensured) {
+    const TopicMetadata metadata =
+        await_topic(client, settings_, name, created ? settings_.partitions : 0, layout, started, deadline);
+    if (!created && metadata.partitions != settings_.partitions) {
+      spdlog::warn("{}: topic {} exists with {} partitions, not the configured {}; left as it is",
+                   describe_brokers(settings_), name, metadata.partitions, settings_.partitions);
     }
   }
 }

@@ -28,14 +28,18 @@ class KafkaBus final : public ports::MessageBus {
   std::string_view backend() const override { return "kafka"; }
   // CreateTopics for the three topics with settings.partitions and settings.replication; a topic
   // that already exists is left as it is (a different partition count is logged as a warning).
-  // Throws BusError naming the brokers and topic when the brokers refuse or do not answer within
+  // Returns only once the brokers' metadata shows every topic with its partitions (those it
+  // created each with a leader), so records can be published and partition_count() answered right
+  // away, without a sleep. Throws BusError naming
+  // the brokers and topic when the brokers refuse, or do not answer or show a topic within
   // settings.request_timeout.
   void ensure_topics() override;
   std::unique_ptr<ports::BusPublisher> publisher() override;
   std::unique_ptr<ports::BusConsumer> consumer(const std::string& group) override;
   bool shared_between_processes() const override { return true; }
 
-  // The partition count the brokers report for a topic; nullopt when it does not exist.
+  // The partition count the brokers report for a topic now (a fresh Metadata request, never
+  // librdkafka's cache); nullopt when it does not exist.
   std::optional<int> partition_count(const std::string& topic);
   const KafkaSettings& settings() const { return settings_; }
 

@@ -110,6 +110,8 @@ TEST_F(KafkaBusIntegration, EnsureTopicsCreatesEveryTopicWithTheConfiguredPartit
   EXPECT_EQ(bus.partition_count(names.requests_topic), std::nullopt);
 
   bus.ensure_topics();
+  // No waiting here: ensure_topics() returns only once the brokers' metadata shows the topics,
+  // and partition_count() asks a broker afresh.
   for (const std::string& topic : {names.requests_topic, names.results_topic, names.dead_letters_topic}) {
     EXPECT_EQ(bus.partition_count(topic), 5) << topic;
   }

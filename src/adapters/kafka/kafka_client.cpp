@@ -102,8 +102,8 @@ std::string error_text(rd_kafka_t* client, rd_kafka_resp_err_t error) {
   return std::string(rd_kafka_err2str(error)) + " (" + rd_kafka_err2name(error) + ")";
 }
 
-std::optional<int> fetch_partition_count(rd_kafka_t* client, const KafkaSettings& settings, const std::string& topic,
-                                         std::chrono::milliseconds timeout) {
+TopicMetadata fetch_topic_metadata(rd_kafka_t* client, const KafkaSettings& settings, const std::string& topic,
+                                   std::chrono::milliseconds timeout) {
   TopicHandle handle(rd_kafka_topic_new(client, topic.c_str(), nullptr));
   if (!handle) {
     throw ports::BusError(describe_brokers(settings) + ": topic " + topic + ": " +
@@ -116,16 +116,27 @@ std::optional<int> fetch_partition_count(rd_kafka_t* client, const KafkaSettings
                           " failed: " + error_text(client, error));
   }
   MetadataHandle metadata(answer);
+  TopicMetadata result;
   for (int index = 0; index < metadata->topic_cnt; ++index) {
     const rd_kafka_metadata_topic_t& entry = metadata->topics[index];
     if (topic != entry.topic) continue;
-    if (entry.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return std::nullopt;
-    if (entry.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      throw ports::BusError(describe_brokers(settings) + ": topic " + topic + ": " + error_text(client, entry.err));
+    result.error = entry.err;
+    result.partitions = entry.partition_cnt;
+    for (int partition = 0; partition < entry.partition_cnt; ++partition) {
+      if (entry.partitions[partition].leader >= 0) ++result.partitions_with_leader;
     }
-    return entry.partition_cnt;
   }
-  return std::nullopt;
+  return result;
+}
+
+std::optional<int> fetch_partition_count(rd_kafka_t* client, const KafkaSettings& settings, const std::string& topic,
+                                         std::chrono::milliseconds timeout) {
+  const TopicMetadata metadata = fetch_topic_metadata(client, settings, topic, timeout);
+  if (metadata.error == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return std::nullopt;
+  if (metadata.error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw ports::BusError(describe_brokers(settings) + ": topic " + topic + ": " + error_text(client, metadata.error));
+  }
+  return metadata.partitions;
 }
 
 }  // namespace tr1l::adapters::kafka

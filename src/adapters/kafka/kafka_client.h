@@ -90,8 +90,21 @@ ClientHandle create_client(rd_kafka_type_t type, ClientConfiguration configurati
 // librdkafka's text for an error, with the fatal error's reason when `error` is _FATAL.
 std::string error_text(rd_kafka_t* client, rd_kafka_resp_err_t error);
 
-// The partition count the brokers report for `topic`; nullopt when the topic does not exist.
-// Throws BusError when the brokers do not answer within `timeout`.
+// What one broker's Metadata answer says about a topic.
+struct TopicMetadata {
+  rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;  // the topic's own error
+  int partitions = 0;
+  int partitions_with_leader = 0;  // the partitions a producer can write to now
+};
+
+// Asks a broker for the metadata of `topic` now: rd_kafka_metadata() always sends a Metadata
+// request (forced), it never answers from librdkafka's cache. Throws BusError when the brokers do
+// not answer within `timeout`.
+TopicMetadata fetch_topic_metadata(rd_kafka_t* client, const KafkaSettings& settings, const std::string& topic,
+                                   std::chrono::milliseconds timeout);
+
+// The partition count the brokers report for `topic` (fetch_topic_metadata); nullopt when the
+// topic does not exist. Throws BusError when the brokers do not answer within `timeout`.
 std::optional<int> fetch_partition_count(rd_kafka_t* client, const KafkaSettings& settings, const std::string& topic,
                                          std::chrono::milliseconds timeout);
 
