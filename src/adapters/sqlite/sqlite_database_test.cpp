@@ -1,9 +1,12 @@
 // The shared backend conformance suite (tests/support/database_conformance.h) on SQLite files, and
-// what only SQLite does: rebuilding dispatch_target in migration 0003.
+// what only SQLite shows: rebuilding dispatch_target in migration 0003, dispatchers sharing a file.
 #include "adapters/sqlite/sqlite_database.h"
 
 #include <map>
+#include <mutex>
+#include <set>
 #include <stdexcept>
+#include <thread>
 
 #include "adapters/sqlite/sqlite_handle.h"
 #include "common/embedded_resources.h"
@@ -106,6 +109,62 @@ TEST(SqliteMigration, DispatchTargetsWrittenBeforeTheDeliveryMigrationSurviveIt)
                                    })
                 .size(),
             1u);
+}
+
+// Two dispatchers on one file: BEGIN IMMEDIATE serialises their claims, so they claim disjoint
+// sets that together are every due target.
+TEST(SqliteDispatch, ConcurrentDispatchersOnOneFileClaimEachTargetOnce) {
+  testing::TemporaryDirectory directory;
+  const std::string path = (directory.path() / "tr1l.db").string();
+  const domain::YearMonth october{2026, 10};
+  constexpr ports::UserId kTargets = 3000;
+  {
+    SqliteDatabase setup(path);
+    setup.migrate();
+    std::vector<ports::DispatchTarget> targets;
+    for (ports::UserId id = 1; id <= kTargets; ++id) {
+      ports::DispatchTarget target;
+      target.month = october;
+      target.user_id = id;
+      target.phone_ciphertext = "phone";
+      target.sms_object = ports::StoredObjectReference{"", "sms", 1, "ab"};
+      targets.push_back(target);
+    }
+    setup.targets().store_targets(targets);
+  }
+  auto decide = [](const ports::DueTarget& due) {
+    ports::DispatchDecision decision;
+    decision.policy_version = 1;
+    decision.round = due.round;
+    decision.channel = domain::Channel::Sms;
+    return decision;
+  };
+  std::vector<ports::UserId> claimed[2];
+  std::string failure;
+  std::mutex failure_mutex;
+  std::vector<std::thread> threads;
+  for (int index = 0; index < 2; ++index) {
+    threads.emplace_back([&, index] {
+      try {
+        SqliteDatabase database(path);
+        for (;;) {
+          auto requests = database.deliveries().claim_due_targets({october, 0, 31, 12, 25}, decide);
+          if (requests.empty()) break;
+          for (const auto& request : requests) claimed[index].push_back(request.user_id);
+        }
+      } catch (const std::exception& error) {
+        std::lock_guard lock(failure_mutex);
+        failure = error.what();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  ASSERT_EQ(failure, "");
+  std::set<ports::UserId> all;
+  for (const auto& mine : claimed) {
+    for (ports::UserId user : mine) EXPECT_TRUE(all.insert(user).second) << "user " << user << " claimed twice";
+  }
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kTargets));
 }
 
 }  // namespace
