@@ -63,9 +63,8 @@ ALTER TABLE dispatch_target_rebuilt RENAME TO dispatch_target;
 CREATE INDEX dispatch_target_status ON dispatch_target (month, status);
 
 -- The dispatcher's due query walks this index in user id order. Only READY and RETRY rows are in
--- it, so claimed targets drop out and a claim never re-reads the rows claimed before it; every
--- column the due test reads is in it, so rows that are not due now are passed over without
--- reading the table.
+-- it, so claimed targets drop out and a claim never re-reads the rows claimed before it; the
+-- schedule columns are in it so rows that are not due are skipped without reading the table.
 CREATE INDEX dispatch_target_due
   ON dispatch_target (month, user_id, status, send_day, quiet_from, quiet_to, next_attempt_at)
   WHERE status IN ('READY', 'RETRY');
