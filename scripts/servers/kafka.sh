@@ -5,7 +5,8 @@ set -euo pipefail
 
 usage() {
   cat >&2 <<'EOF'
-usage: kafka.sh install                       fetch Kafka jars into ${TR1L_CACHE:-$HOME/.cache/tr1l}; apt-get install kcat if missing
+usage: kafka.sh install                       fetch Kafka jars into ${TR1L_CACHE:-$HOME/.cache/tr1l}; apt-get install
+                                              kcat, Java 17 and Maven if missing
        kafka.sh start DIR                     start a broker on 127.0.0.1:<free port>; writes DIR/env
        kafka.sh stop DIR                      stop the broker started in DIR (no-op if not running)
        kafka.sh topic DIR NAME [PARTITIONS]   create a topic on the broker started in DIR
@@ -76,23 +77,28 @@ write_pom() {
 EOF
 }
 
-install_kcat() {
-  command -v kcat >/dev/null 2>&1 && return 0
-  local log="$cache_dir/logs/kcat-install.log" sudo_prefix=()
+# The Debian packages the broker and its readiness check need (a fresh machine has none of them).
+install_packages() {
+  local missing=() log="$cache_dir/logs/kafka-packages-install.log" sudo_prefix=()
+  command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+  command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null 2>&1 || missing+=(maven)
+  ((${#missing[@]} == 0)) && return 0
+  echo "kafka.sh: installing ${missing[*]} (log: $log)" >&2
   [[ $(id -u) -eq 0 ]] || sudo_prefix=(sudo)
   export DEBIAN_FRONTEND=noninteractive
-  if ! "${sudo_prefix[@]}" apt-get install -y -qq --no-install-recommends kcat >"$log" 2>&1; then
+  if ! "${sudo_prefix[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
     if ! { "${sudo_prefix[@]}" apt-get update -qq &&
-      "${sudo_prefix[@]}" apt-get install -y -qq --no-install-recommends kcat; } >>"$log" 2>&1; then
+      "${sudo_prefix[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >>"$log" 2>&1; then
       show_log "$log"
-      die "apt-get install kcat failed"
+      die "apt-get install ${missing[*]} failed"
     fi
   fi
 }
 
 cmd_install() {
   mkdir -p "$cache_dir/logs"
-  install_kcat
+  install_packages
   local stamp_text
   stamp_text="kafka_$SCALA_BINARY_VERSION-$KAFKA_VERSION $(write_pom | cksum | cut -d' ' -f1)"
   if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp_text" && -f "$libs_dir/kafka_$SCALA_BINARY_VERSION-$KAFKA_VERSION.jar" ]]; then
@@ -120,8 +126,20 @@ cmd_install() {
 java_run() { # java_run LOG4J_PROPERTIES MAIN_CLASS ARGS...
   local log4j="$1"
   shift
-  java -Xmx256m -Djava.awt.headless=true -Dlog4j.configuration="file:$log4j" \
-    -cp "$libs_dir/*" "$@"
+  # Short-lived tools: the C1 compiler and the serial collector start fastest.
+  java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$log4j" -cp "$libs_dir/*" "$@"
+}
+
+# What `kafka-storage random-uuid` prints (16 random bytes, URL-safe base64 without padding, not
+# starting with '-'), without starting a JVM for it.
+random_cluster_id() {
+  local id
+  while :; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    [[ "$id" != -* ]] && break
+  done
+  echo "$id"
 }
 
 pid_alive() { # pid_alive PIDFILE: prints the pid and succeeds if that process is our broker
@@ -199,8 +217,7 @@ EOF
 
   # Format once; a restart on the same DIR reuses the data and the cluster id.
   if [[ ! -s "$dir/cluster.id" ]]; then
-    java_run "$dir/tools-log4j.properties" kafka.tools.StorageTool random-uuid >"$dir/cluster.id" 2>"$dir/format.log" ||
-      { show_log "$dir/format.log"; die "kafka-storage random-uuid failed"; }
+    random_cluster_id >"$dir/cluster.id"
   fi
   cluster_id="$(tr -d '[:space:]' <"$dir/cluster.id")"
   [[ "$cluster_id" =~ ^[A-Za-z0-9_-]{22}$ ]] || die "bad cluster id '$cluster_id' in $dir/cluster.id"

@@ -7,8 +7,13 @@
 #include <mutex>
 #include <sstream>
 
+#include "adapters/inproc/in_process_bus.h"
+#include "adapters/kafka/kafka_bus.h"
 #include "adapters/keyfile/file_key_ring.h"
 #include "adapters/localfs/local_object_store.h"
+#include "adapters/outbox/outbox_sender.h"
+#include "adapters/http_gateway/http_gateway_sender.h"
+#include "adapters/smtp/smtp_sender.h"
 #include "adapters/postgres/postgres_database.h"
 #include "adapters/s3/s3_credentials.h"
 #include "adapters/s3/s3_location.h"
@@ -99,6 +104,52 @@ std::unique_ptr<ports::KeyRing> load_keys(const Config& config) {
                  adapters::keyfile::development_key_file(config.home).string());
   }
   return keys;
+}
+
+std::unique_ptr<ports::MessageBus> open_bus(const Config& config) {
+  if (config.bus.empty() || config.bus == "inproc") return std::make_unique<adapters::InProcessBus>();
+  if (config.bus.starts_with("kafka://")) {
+    return std::make_unique<adapters::kafka::KafkaBus>(adapters::kafka::kafka_settings_from_environment(config.bus));
+  }
+  throw ConfigError("bus URL " + redact_url(config.bus) + " has an unsupported scheme (use inproc or kafka://)");
+}
+
+namespace {
+
+std::unique_ptr<ports::ChannelSender> open_sender(const Config& config, domain::Channel channel, const std::string& spec) {
+  const std::string name(domain::to_string(channel));
+  if (spec == "outbox") return std::make_unique<adapters::OutboxSender>(config.outbox_directory(), channel);
+  if (spec == "mock") return std::make_unique<adapters::AcceptingSender>();
+  const bool smtp = spec.starts_with("smtp://") || spec.starts_with("smtps://");
+  const bool gateway = spec.starts_with("http://") || spec.starts_with("https://");
+  if (smtp && channel == domain::Channel::Email) return adapters::smtp::SmtpSender::open(spec);
+  if (gateway && channel != domain::Channel::Email) return adapters::http_gateway::HttpGatewaySender::open(spec);
+  throw ConfigError("channel " + name + " sender '" + redact_url(spec) +
+                    "' is not supported (use outbox, mock, smtp:// for EMAIL or http:// for SMS and KAKAO)");
+}
+
+}  // namespace
+
+ChannelSenderSet open_channel_senders(const Config& config, const ChannelDrill& drill) {
+  ChannelSenderSet set;
+  const std::pair<domain::Channel, const std::string*> configured[] = {{domain::Channel::Email, &config.channels.email},
+                                                                      {domain::Channel::Sms, &config.channels.sms},
+                                                                      {domain::Channel::Kakao, &config.channels.kakao}};
+  for (const auto& [channel, spec] : configured) {
+    std::unique_ptr<ports::ChannelSender> sender = open_sender(config, channel, *spec);
+    auto rate = drill.failure_rates.find(channel);
+    auto latency = drill.latencies.find(channel);
+    if (rate != drill.failure_rates.end() || latency != drill.latencies.end()) {
+      adapters::FaultPlan plan{.failure_rate = rate != drill.failure_rates.end() ? rate->second : 0.0,
+                               .latency = latency != drill.latencies.end() ? latency->second : std::chrono::milliseconds{0},
+                               // Each channel draws differently from the same seed.
+                               .seed = drill.seed * 31 + static_cast<std::uint64_t>(channel)};
+      sender = std::make_unique<adapters::FaultInjectingSender>(std::move(sender), plan);
+    }
+    set.by_channel[channel] = sender.get();
+    set.owned.push_back(std::move(sender));
+  }
+  return set;
 }
 
 }  // namespace tr1l::app

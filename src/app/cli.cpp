@@ -9,6 +9,7 @@
 #include "app/backends.h"
 #include "app/commands.h"
 #include "app/config.h"
+#include "common/local_time.h"
 
 namespace tr1l::app {
 namespace {
@@ -78,15 +79,49 @@ int run_cli(int argc, char** argv) {
   auto* export_bills = export_command->add_subcommand("bills", "the month's bills (SPEC §3 layout)");
   add_month(export_bills);
 
+  auto* export_targets = export_command->add_subcommand("targets", "the month's dispatch targets and their delivery state");
+  add_month(export_targets);
+
+  auto add_drill = [](CLI::App* command, DrillArguments& drill) {
+    command->add_option("--fail", drill.fail, "drill: share of sends that fail per channel, e.g. email=0.3,sms=0.1");
+    command->add_option("--latency", drill.latency, "drill: added latency per channel, e.g. email=1s,sms=200ms");
+  };
+
+  DispatchArguments dispatch_arguments;
+  auto* dispatch = app.add_subcommand("dispatch", "claim the month's due targets and publish one delivery request each");
+  add_month(dispatch);
+  dispatch->add_option("--at", dispatch_arguments.at, "take this as now: 2026-11-05T10:00 (local time), or ...Z / +09:00");
+
+  DeliverArguments deliver_arguments;
+  auto* deliver = app.add_subcommand("deliver", "consume delivery requests: send each invoice, record the outcome");
+  deliver->add_flag("--until-idle", deliver_arguments.until_idle, "stop when nothing is left to deliver");
+  deliver->add_option("--concurrency", deliver_arguments.concurrency, "sends in flight at once")->check(CLI::PositiveNumber);
+  deliver->add_option("--at", deliver_arguments.at, "take this as now (retry schedule, sweeper), like dispatch --at");
+  add_drill(deliver, deliver_arguments.drill);
+  deliver->add_option("--seed", deliver_arguments.drill.seed, "drill: seed choosing which sends fail");
+
+  auto* policy = app.add_subcommand("policy", "dispatch policies: the channel order of delivery rounds");
+  policy->require_subcommand(1);
+  auto* policy_list = policy->add_subcommand("list", "every policy with its state and channel order");
+  std::string policy_channels;
+  auto* policy_create = policy->add_subcommand("create", "create a DRAFT policy");
+  policy_create->add_option("channels", policy_channels, "channel order, e.g. SMS,EMAIL,KAKAO")->required();
+  int policy_version = 0;
+  auto* policy_activate = policy->add_subcommand("activate", "make a DRAFT policy the ACTIVE one (the old one retires)");
+  policy_activate->add_option("version", policy_version, "policy version")->required()->check(CLI::PositiveNumber);
+  auto* policy_retire = policy->add_subcommand("retire", "retire a policy");
+  policy_retire->add_option("version", policy_version, "policy version")->required()->check(CLI::PositiveNumber);
+
   auto* keys = app.add_subcommand("keys", "manage encryption keys");
   keys->require_subcommand(1);
   auto* rotate = keys->add_subcommand("rotate", "add a new active key and re-encrypt stored contacts under it");
 
   RunArguments run_arguments;
-  auto* run = app.add_subcommand("run", "the main job: seed if empty, settle, then report");
+  auto* run = app.add_subcommand("run", "the main job: seed if empty, settle, invoice, dispatch and deliver");
   add_month(run);
   run->add_option("--users", run_arguments.users, "customers to seed when the database is empty")->check(CLI::PositiveNumber);
-  run->add_option("--seed", run_arguments.seed, "random seed for the generated data");
+  run->add_option("--seed", run_arguments.seed, "random seed for the generated data and the drill");
+  add_drill(run, run_arguments.drill);
 
   try {
     app.parse(argc, argv);
@@ -98,6 +133,7 @@ int run_cli(int argc, char** argv) {
   try {
     Config config = load_config(config_file ? std::optional<std::filesystem::path>(*config_file) : std::nullopt);
     configure_logging(config.log_level);
+    use_time_zone(config.timezone);
     if (*migrate) return command_migrate(config);
     if (*seed) {
       seed_arguments.month = parse_month_option(month_text);
@@ -114,9 +150,20 @@ int run_cli(int argc, char** argv) {
       return command_invoice(config, invoice_arguments);
     }
     if (*export_bills) return command_export_bills(config, parse_month_option(month_text));
+    if (*export_targets) return command_export_targets(config, parse_month_option(month_text));
+    if (*dispatch) {
+      dispatch_arguments.month = parse_month_option(month_text);
+      return command_dispatch(config, dispatch_arguments);
+    }
+    if (*deliver) return command_deliver(config, deliver_arguments);
+    if (*policy_list) return command_policy_list(config);
+    if (*policy_create) return command_policy_create(config, policy_channels);
+    if (*policy_activate) return command_policy_activate(config, policy_version);
+    if (*policy_retire) return command_policy_retire(config, policy_version);
     if (*rotate) return command_rotate_keys(config);
     if (*run) {
       run_arguments.month = parse_month_option(month_text);
+      run_arguments.drill.seed = run_arguments.seed;
       return command_run(config, run_arguments);
     }
   } catch (const CLI::ValidationError& error) {

@@ -1,6 +1,6 @@
 // One function per CLI command. Each returns the process exit status:
 // 0 success, 1 fatal error (thrown), 2 usage error, 3 finished but some rows were rejected
-// (import) or some invoice targets FAILED (invoice).
+// (import), some invoice targets FAILED (invoice) or some targets were EXHAUSTED (run).
 #pragma once
 
 #include <optional>
@@ -42,10 +42,30 @@ struct InvoiceArguments {
   std::optional<std::size_t> chunk_size;
 };
 
+// Failure injection for drills: "--fail email=0.3,sms=0.1 --latency email=1s --seed 7".
+struct DrillArguments {
+  std::string fail;
+  std::string latency;
+  std::uint64_t seed = 1;
+};
+
+struct DispatchArguments {
+  domain::YearMonth month;
+  std::optional<std::string> at;  // fixes "now" (local time, or with Z / +09:00)
+};
+
+struct DeliverArguments {
+  bool until_idle = false;
+  std::optional<int> concurrency;
+  std::optional<std::string> at;  // fixes "now" for retry scheduling and the sweeper
+  DrillArguments drill;
+};
+
 struct RunArguments {
   domain::YearMonth month;
   std::int64_t users = 10000;
   std::uint64_t seed = 20260101;
+  DrillArguments drill;
 };
 
 int command_migrate(const Config& config);
@@ -55,6 +75,13 @@ int command_settle(const Config& config, const SettleArguments& arguments);
 int command_invoice(const Config& config, const InvoiceArguments& arguments);
 int command_export_bills(const Config& config, const domain::YearMonth& month);
 int command_rotate_keys(const Config& config);
+int command_dispatch(const Config& config, const DispatchArguments& arguments);
+int command_deliver(const Config& config, const DeliverArguments& arguments);
+int command_export_targets(const Config& config, const domain::YearMonth& month);
+int command_policy_list(const Config& config);
+int command_policy_create(const Config& config, const std::string& channels);
+int command_policy_activate(const Config& config, int version);
+int command_policy_retire(const Config& config, int version);
 int command_run(const Config& config, const RunArguments& arguments);
 
 }  // namespace tr1l::app

@@ -58,6 +58,27 @@ void apply_file(Config& config, const std::filesystem::path& path) {
   if (auto value = positive("partitions")) config.settlement.partitions = static_cast<int>(*value);
   if (auto value = positive("lease_seconds")) config.settlement.lease_duration = std::chrono::seconds(*value);
   if (auto value = positive("threads")) config.settlement.threads = static_cast<int>(*value);
+
+  if (auto url = table["bus"]["url"].value<std::string>()) config.bus = *url;
+  auto channels = table["channels"];
+  if (auto value = channels["email"].value<std::string>()) config.channels.email = *value;
+  if (auto value = channels["sms"].value<std::string>()) config.channels.sms = *value;
+  if (auto value = channels["kakao"].value<std::string>()) config.channels.kakao = *value;
+  auto positive_in = [&](const char* section, const char* key) -> std::optional<long long> {
+    auto value = table[section][key].value<long long>();
+    if (value && *value <= 0) {
+      throw ConfigError("config " + path.string() + ": " + section + "." + key + " must be positive");
+    }
+    return value;
+  };
+  if (auto value = table["dispatch"]["system_quiet_hours"].value<std::string>()) config.dispatch.system_quiet_hours = *value;
+  if (auto value = positive_in("dispatch", "batch_size")) config.dispatch.batch_size = static_cast<std::size_t>(*value);
+  if (auto value = positive_in("delivery", "concurrency")) config.delivery.concurrency = static_cast<int>(*value);
+  if (auto value = positive_in("delivery", "batch_size")) config.delivery.batch_size = static_cast<std::size_t>(*value);
+  if (auto value = positive_in("delivery", "retry_delay_seconds")) config.delivery.retry_delay = std::chrono::seconds(*value);
+  if (auto value = positive_in("delivery", "stuck_after_seconds")) config.delivery.stuck_after = std::chrono::seconds(*value);
+  if (auto value = positive_in("delivery", "requeue_after_seconds")) config.delivery.requeue_after = std::chrono::seconds(*value);
+  if (auto value = table["delivery"]["group"].value<std::string>()) config.delivery.group = *value;
 }
 
 }  // namespace
@@ -87,6 +108,14 @@ Config load_config(const std::optional<std::filesystem::path>& config_file) {
   if (auto url = environment("TR1L_OBJECT_STORE")) config.object_store = *url;
   if (auto level = environment("TR1L_LOG_LEVEL")) config.log_level = *level;
   if (auto value = environment("TR1L_SETTLE_THREADS")) config.settlement.threads = positive_number<int>("TR1L_SETTLE_THREADS", *value);
+  if (auto url = environment("TR1L_BUS")) config.bus = *url;
+  if (auto value = environment("TR1L_EMAIL_CHANNEL")) config.channels.email = *value;
+  if (auto value = environment("TR1L_SMS_CHANNEL")) config.channels.sms = *value;
+  if (auto value = environment("TR1L_KAKAO_CHANNEL")) config.channels.kakao = *value;
+  if (auto value = environment("TR1L_SYSTEM_QUIET_HOURS")) config.dispatch.system_quiet_hours = *value;
+  if (auto value = environment("TR1L_DELIVERY_CONCURRENCY")) {
+    config.delivery.concurrency = positive_number<int>("TR1L_DELIVERY_CONCURRENCY", *value);
+  }
   return config;
 }
 

@@ -42,9 +42,37 @@ struct Config {
     int threads = 1;
   } settlement;
 
+  // TR1L_BUS: "inproc" (one process; the embedded default) or kafka://HOST:PORT[,…]?options
+  std::string bus = "inproc";
+
+  // How each channel sends: "outbox" (files under TR1L_HOME/outbox), "mock" (accepts and
+  // discards, for benchmarks), smtp://… / smtps://… for e-mail, http(s)://… gateway for SMS and
+  // KakaoTalk. TR1L_EMAIL_CHANNEL, TR1L_SMS_CHANNEL, TR1L_KAKAO_CHANNEL.
+  struct Channels {
+    std::string email = "outbox";
+    std::string sms = "outbox";
+    std::string kakao = "outbox";
+  } channels;
+
+  struct Dispatch {
+    // System-wide do-not-disturb window "FROM-TO" in local hours, e.g. "21-8"; TR1L_SYSTEM_QUIET_HOURS.
+    std::string system_quiet_hours;
+    std::size_t batch_size = 1000;
+  } dispatch;
+
+  struct Delivery {
+    int concurrency = 32;
+    std::size_t batch_size = 500;
+    std::chrono::seconds retry_delay{600};
+    std::chrono::seconds stuck_after{900};
+    std::chrono::seconds requeue_after{300};
+    std::string group = "tr1l-delivery";
+  } delivery;
+
   // Where the SQLite file lives when no database URL is configured.
   std::filesystem::path default_sqlite_path() const { return home / "tr1l.db"; }
   std::filesystem::path default_invoice_directory() const { return home / "invoices"; }
+  std::filesystem::path outbox_directory() const { return home / "outbox"; }
 };
 
 // Reads `config_file` when given (it must exist), else TR1L_CONFIG when set, else

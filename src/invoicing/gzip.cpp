@@ -29,6 +29,10 @@ libdeflate_compressor& compressor_for(int level) {
   return *compressor;
 }
 
+struct DecompressorDeleter {
+  void operator()(libdeflate_decompressor* decompressor) const { libdeflate_free_decompressor(decompressor); }
+};
+
 }  // namespace
 
 std::string gzip(std::string_view data, int level) {
@@ -43,6 +47,25 @@ std::string gzip(std::string_view data, int level) {
   if (size == 0) throw std::logic_error("libdeflate_gzip_compress overflowed its own bound");
   compressed.resize(size);
   return compressed;
+}
+
+std::string gunzip(std::string_view compressed, std::size_t maximum_size) {
+  thread_local std::unique_ptr<libdeflate_decompressor, DecompressorDeleter> decompressor;
+  if (!decompressor) {
+    decompressor.reset(libdeflate_alloc_decompressor());
+    if (!decompressor) throw std::bad_alloc();
+  }
+  if (compressed.size() < 18) throw std::runtime_error("not gzip data (too short)");
+  // The trailer's ISIZE is the uncompressed size modulo 2^32: exact for documents this small.
+  const auto* tail = reinterpret_cast<const unsigned char*>(compressed.data() + compressed.size() - 4);
+  std::size_t size = tail[0] | (tail[1] << 8) | (tail[2] << 16) | (static_cast<std::size_t>(tail[3]) << 24);
+  if (size > maximum_size) throw std::runtime_error("gzip data would expand beyond " + std::to_string(maximum_size) + " bytes");
+  std::string plain(size, '\0');
+  std::size_t actual = 0;
+  auto result = libdeflate_gzip_decompress(decompressor.get(), compressed.data(), compressed.size(), plain.data(),
+                                           plain.size(), &actual);
+  if (result != LIBDEFLATE_SUCCESS || actual != size) throw std::runtime_error("not valid gzip data");
+  return plain;
 }
 
 }  // namespace tr1l::invoicing

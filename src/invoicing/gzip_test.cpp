@@ -13,7 +13,7 @@ namespace {
 
 // Decompresses with zlib, an implementation independent of libdeflate, and insists on exactly one
 // gzip member with nothing after it.
-std::string gunzip(const std::string& compressed) {
+std::string zlib_gunzip(const std::string& compressed) {
   z_stream stream{};
   if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error("inflateInit2");
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
@@ -46,7 +46,7 @@ TEST(InvoiceGzip, RoundTripsThroughZlibAtEveryLevel) {
   const std::string document = sample_document();
   for (int level = 0; level <= 12; ++level) {
     SCOPED_TRACE(level);
-    EXPECT_EQ(gunzip(gzip(document, level)), document);
+    EXPECT_EQ(zlib_gunzip(gzip(document, level)), document);
   }
 }
 
@@ -60,10 +60,10 @@ TEST(InvoiceGzip, WritesAStandardGzipHeader) {
 }
 
 TEST(InvoiceGzip, HandlesEmptyAndBinaryInput) {
-  EXPECT_EQ(gunzip(gzip("")), "");
+  EXPECT_EQ(zlib_gunzip(gzip("")), "");
   std::string binary;
   for (int byte = 0; byte < 256; ++byte) binary.push_back(static_cast<char>(byte));
-  EXPECT_EQ(gunzip(gzip(binary)), binary);
+  EXPECT_EQ(zlib_gunzip(gzip(binary)), binary);
 }
 
 TEST(InvoiceGzip, RenderedEmailRoundTrips) {
@@ -78,13 +78,37 @@ TEST(InvoiceGzip, RenderedEmailRoundTrips) {
   const std::string html =
       InvoiceRenderer().render(bill, {"김민준", "010-1234-5678"}, default_invoice_settings(bill.month)).email_html;
   const std::string compressed = gzip(html);
-  EXPECT_EQ(gunzip(compressed), html);
+  EXPECT_EQ(zlib_gunzip(compressed), html);
   EXPECT_LT(compressed.size(), html.size() / 2);
 }
 
 TEST(InvoiceGzip, RejectsLevelsOutsideTheRange) {
   EXPECT_THROW(gzip("x", -1), std::invalid_argument);
   EXPECT_THROW(gzip("x", 13), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tr1l::invoicing
+
+namespace tr1l::invoicing {
+namespace {
+
+TEST(InvoiceGunzip, ReadsWhatGzipWrote) {
+  std::string text;
+  for (int index = 0; index < 500; ++index) text += "<tr><td>청구 금액</td><td>" + std::to_string(index) + "</td></tr>";
+  for (int level : {0, 1, 6, 12}) EXPECT_EQ(gunzip(gzip(text, level)), text) << level;
+  EXPECT_EQ(gunzip(gzip("")), "");
+}
+
+TEST(InvoiceGunzip, RejectsDamagedOrOversizedData) {
+  std::string compressed = gzip(std::string(10000, 'a'), 6);
+  EXPECT_THROW(gunzip("not gzip at all, certainly"), std::runtime_error);
+  EXPECT_THROW(gunzip("short"), std::runtime_error);
+  std::string damaged = compressed;
+  damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 0x55);
+  EXPECT_THROW(gunzip(damaged), std::runtime_error);
+  EXPECT_THROW(gunzip(compressed, 9999), std::runtime_error);
+  EXPECT_EQ(gunzip(compressed, 10000).size(), 10000u);
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ namespace {
 
 const domain::YearMonth kMonth{2026, 10};
 
-std::string gunzip(const std::string& compressed) {
+std::string zlib_gunzip(const std::string& compressed) {
   z_stream stream{};
   EXPECT_EQ(inflateInit2(&stream, 16 + MAX_WBITS), Z_OK);
   std::string output(compressed.size() * 20 + 1024, '\0');
@@ -103,7 +103,7 @@ TEST_F(InvoiceJobTest, EveryIssuedBillGetsBothDocumentsAndOneReadyTarget) {
     EXPECT_EQ(target.invoice_revision, 1);
     ASSERT_TRUE(target.email_object && target.sms_object);
     EXPECT_EQ(target.email_object->key, email_object_key(kMonth, target.user_id));
-    const std::string html = gunzip(fetch_verified(*store, *target.email_object));
+    const std::string html = zlib_gunzip(fetch_verified(*store, *target.email_object));
     const std::string sms = fetch_verified(*store, *target.sms_object);
     const domain::Bill& bill = bills.at(target.user_id);
     EXPECT_NE(html.find(domain::format_grouped(bill.total)), std::string::npos);

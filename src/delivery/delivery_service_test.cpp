@@ -1,0 +1,237 @@
+#include "delivery/delivery_service.h"
+
+#include <gtest/gtest.h>
+
+#include "adapters/inproc/in_process_bus.h"
+#include "common/manual_clock.h"
+#include "common/worker_identity.h"
+#include "delivery/delivery_test_support.h"
+#include "dispatch/delivery_messages.h"
+#include "dispatch/dispatcher.h"
+
+namespace tr1l::delivery {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::DeliveryWorld;
+using testing::kOctober;
+using testing::local;
+using testing::RecordingSender;
+using testing::target;
+
+DeliveryOptions with_retry_delay(std::chrono::seconds delay) {
+  DeliveryOptions options;
+  options.retry_delay = delay;
+  return options;
+}
+
+DeliveryOptions with_concurrency(int concurrency, std::size_t batch_size) {
+  DeliveryOptions options;
+  options.concurrency = concurrency;
+  options.batch_size = batch_size;
+  return options;
+}
+
+class DeliveryServiceTest : public ::testing::Test {
+ protected:
+  DeliveryServiceTest() : clock_(local(11, 1, 12)) {}
+
+  dispatch::DispatchSummary dispatch() {
+    auto publisher = bus_.publisher();
+    dispatch::Dispatcher dispatcher(world_.database(), publisher.get(), clock_);
+    dispatch::DispatchOptions options;
+    options.month = kOctober;
+    return dispatcher.dispatch_due(options);
+  }
+
+  DeliveryCounts deliver(DeliveryOptions options = {}) {
+    options.until_idle = true;
+    options.idle_after = 50ms;
+    DeliveryService service({world_.database_factory(), world_.object_store_factory(), bus_, world_.cipher(),
+                             {{domain::Channel::Email, &email_}, {domain::Channel::Sms, &sms_},
+                              {domain::Channel::Kakao, &kakao_}},
+                             clock_},
+                            options);
+    std::atomic<bool> stop{false};
+    return service.run(stop);
+  }
+
+  std::vector<ports::DeliveryStore::AttemptRecord> attempts_of(ports::UserId user) {
+    return world_.database().deliveries().attempts_of(kOctober, user);
+  }
+
+  DeliveryWorld world_;
+  adapters::InProcessBus bus_;
+  ManualClock clock_;
+  RecordingSender email_, sms_, kakao_;
+};
+
+TEST_F(DeliveryServiceTest, SendsTheDecryptedDestinationAndTheVerifiedDocument) {
+  world_.add_targets({target(7), target(8).no_email()});
+  EXPECT_EQ(dispatch().published, 2);
+  DeliveryCounts counts = deliver();
+  EXPECT_EQ(counts.sent, 2);
+  EXPECT_EQ(counts.failed, 0);
+  const auto email_messages = email_.messages();
+  ASSERT_EQ(email_messages.size(), 1u);
+  const ports::OutgoingMessage& email = email_messages[0];
+  EXPECT_EQ(email.destination, testing::email_of(7));
+  EXPECT_EQ(email.masked_destination, "cu***@example.com");
+  EXPECT_EQ(email.body, testing::html_of(7));  // decompressed
+  EXPECT_EQ(email.subject, "[TR1L] 2026년 10월 통신요금 청구서");
+  EXPECT_EQ(email.attempt_id, "2026-10/7/0");
+  ASSERT_EQ(sms_.messages().size(), 1u);
+  EXPECT_EQ(sms_.messages()[0].destination, testing::phone_of(8));
+  EXPECT_EQ(sms_.messages()[0].body, testing::sms_of(8));
+  EXPECT_EQ(sms_.messages()[0].round, 1);
+  EXPECT_EQ(world_.status_of(7), "SENT");
+  EXPECT_EQ(world_.status_of(8), "SENT");
+  EXPECT_EQ(bus_.results_published(), 2);
+}
+
+TEST_F(DeliveryServiceTest, AFailedRoundMovesToTheNextChannelAfterTheRetryDelay) {
+  world_.add_targets({target(1)});
+  email_.failing = {1};
+  dispatch();
+  DeliveryCounts counts = deliver(with_retry_delay(600s));
+  EXPECT_EQ(counts.failed, 1);
+  EXPECT_EQ(world_.status_of(1), "RETRY");
+  EXPECT_EQ(dispatch().published, 0);  // not before the retry delay
+  clock_.set(local(11, 1, 12) + 600s);
+  EXPECT_EQ(dispatch().published, 1);
+  counts = deliver();
+  EXPECT_EQ(counts.sent, 1);
+  EXPECT_EQ(world_.status_of(1), "SENT");
+  ASSERT_EQ(sms_.messages().size(), 1u);
+  EXPECT_EQ(sms_.messages()[0].round, 1);
+  auto attempts = attempts_of(1);
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[0].status, "FAILED");
+  EXPECT_EQ(attempts[0].error, "EMAIL round 0: refused by test");
+  EXPECT_EQ(attempts[1].status, "SENT");
+  EXPECT_EQ(attempts[1].channel, domain::Channel::Sms);
+}
+
+TEST_F(DeliveryServiceTest, EveryChannelFailingExhaustsTheTarget) {
+  world_.add_targets({target(1)});
+  email_.failing = sms_.failing = kakao_.failing = {1};
+  for (int round = 0; round < 3; ++round) {
+    clock_.set(local(11, 1, 12) + std::chrono::hours{round});
+    EXPECT_EQ(dispatch().published, 1) << round;
+    deliver(with_retry_delay(60s));
+  }
+  EXPECT_EQ(world_.status_of(1), "EXHAUSTED");
+  clock_.set(local(11, 2, 12));
+  EXPECT_EQ(dispatch().published, 0);
+  auto attempts = attempts_of(1);
+  ASSERT_EQ(attempts.size(), 3u);
+  EXPECT_EQ(attempts[2].channel, domain::Channel::Kakao);
+  EXPECT_EQ(attempts[2].status, "FAILED");
+}
+
+TEST_F(DeliveryServiceTest, ARedeliveredRequestIsNeverSentTwice) {
+  world_.add_targets({target(1), target(2)});
+  dispatch();
+  // The same request again, as Kafka redelivers after a crash before the commit.
+  ports::DeliveryRequest again{kOctober, 1, 0, domain::Channel::Email, 1};
+  bus_.publisher()->publish(ports::Topic::DeliveryRequests, "1", dispatch::encode_request(again));
+  DeliveryCounts counts = deliver();
+  EXPECT_EQ(counts.sent, 2);
+  // At least the copy above; the start-up republish of the in-process bus adds more copies.
+  EXPECT_GE(counts.duplicates, 1);
+  EXPECT_EQ(email_.messages().size(), 2u);
+  bus_.publisher()->publish(ports::Topic::DeliveryRequests, "1", dispatch::encode_request(again));
+  counts = deliver();
+  EXPECT_EQ(counts.sent, 0);
+  EXPECT_EQ(counts.duplicates, 1);
+  EXPECT_EQ(email_.messages().size(), 2u);
+}
+
+TEST_F(DeliveryServiceTest, PoisonRecordsGoToTheDeadLetterTopicWhileTheRestFlows) {
+  world_.add_targets({target(1)});
+  auto publisher = bus_.publisher();
+  publisher->publish(ports::Topic::DeliveryRequests, "9", "this is not json");
+  publisher->publish(ports::Topic::DeliveryRequests, "9",
+                     R"({"schema_version":2,"attempt_id":"2026-10/9/0","month":"2026-10","user_id":9,"round":0,"channel":"EMAIL","policy_version":1})");
+  // Well formed, but no such attempt was ever claimed.
+  publisher->publish(ports::Topic::DeliveryRequests, "9",
+                     dispatch::encode_request({kOctober, 9, 0, domain::Channel::Email, 1}));
+  dispatch();
+  DeliveryCounts counts = deliver();
+  EXPECT_EQ(counts.sent, 1);
+  EXPECT_EQ(counts.dead_lettered, 3);
+  auto letters = bus_.dead_letters();
+  ASSERT_EQ(letters.size(), 3u);
+  EXPECT_NE(letters[0].payload.find("not a JSON object"), std::string::npos);
+  EXPECT_NE(letters[1].payload.find("schema_version 2 is not supported"), std::string::npos);
+  EXPECT_NE(letters[2].payload.find("no attempt 2026-10/9/0 on channel EMAIL"), std::string::npos);
+}
+
+TEST_F(DeliveryServiceTest, ATamperedDocumentIsNotSentAndTheTargetMovesOn) {
+  world_.add_targets({target(1)});
+  std::filesystem::path object = world_.invoice_root() / invoicing::email_object_key(kOctober, 1);
+  std::filesystem::resize_file(object, std::filesystem::file_size(object) - 1);
+  dispatch();
+  DeliveryCounts counts = deliver();
+  EXPECT_EQ(counts.failed, 1);
+  EXPECT_TRUE(email_.messages().empty());
+  EXPECT_EQ(world_.status_of(1), "RETRY");
+  auto attempts = attempts_of(1);
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_NE(attempts[0].error.find(invoicing::email_object_key(kOctober, 1)), std::string::npos) << attempts[0].error;
+}
+
+TEST_F(DeliveryServiceTest, AnAttemptLeftSendingByADeadProcessIsJudgedUnknownAndNeverResentOnItsChannel) {
+  world_.add_targets({target(1), target(2).no_email()});
+  dispatch();
+  bus_.consumer("drain")->poll(100, 0ms);  // the killed consumer had taken them
+  // A worker id of this host with a pid that cannot exist.
+  std::string dead_owner = make_worker_id();
+  dead_owner = dead_owner.substr(0, dead_owner.find(':')) + ":999999999:deadbeef";
+  std::vector<ports::DeliveryRequest> requests{{kOctober, 1, 0, domain::Channel::Email, 1},
+                                               {kOctober, 2, 1, domain::Channel::Sms, 1}};
+  auto claims = world_.database().deliveries().claim_attempts(requests, dead_owner, ports::unix_seconds(clock_.now()));
+  ASSERT_EQ(claims[0].result, ports::AttemptClaimResult::Claimed);
+  DeliveryCounts counts = deliver();
+  EXPECT_EQ(counts.unknown, 2);
+  EXPECT_EQ(world_.status_of(1), "RETRY");
+  EXPECT_EQ(world_.status_of(2), "RETRY");
+  auto attempts = attempts_of(1);
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].status, "UNKNOWN");
+  EXPECT_NE(attempts[0].error.find("not resent on this channel"), std::string::npos);
+  clock_.set(clock_.now() + 3600s);
+  dispatch();
+  deliver();
+  EXPECT_TRUE(email_.messages().empty());
+  ASSERT_EQ(sms_.messages().size(), 1u);
+  EXPECT_EQ(sms_.messages()[0].user_id, 1);
+  ASSERT_EQ(kakao_.messages().size(), 1u);  // user 2 was stuck on SMS: KakaoTalk next
+  EXPECT_EQ(kakao_.messages()[0].user_id, 2);
+}
+
+TEST_F(DeliveryServiceTest, ASlowChannelBoundsTheSendsInFlight) {
+  std::vector<testing::TargetSpec> specs;
+  for (ports::UserId user = 1; user <= 40; ++user) specs.push_back(target(user));
+  world_.add_targets(specs);
+  email_.delay = 5ms;
+  dispatch();
+  DeliveryCounts counts = deliver(with_concurrency(3, 4));
+  EXPECT_EQ(counts.sent, 40);
+  EXPECT_LE(email_.maximum_in_flight(), 3);
+  EXPECT_GE(email_.maximum_in_flight(), 2);
+}
+
+TEST_F(DeliveryServiceTest, OnTheInProcessBusWaitingClaimsAreRepublishedAtStart) {
+  world_.add_targets({target(1), target(2)});
+  dispatch::Dispatcher dispatcher(world_.database(), nullptr, clock_);  // `tr1l dispatch` in another process
+  dispatch::DispatchOptions options;
+  options.month = kOctober;
+  dispatcher.dispatch_due(options);
+  DeliveryCounts counts = deliver();
+  EXPECT_EQ(counts.republished, 2);
+  EXPECT_EQ(counts.sent, 2);
+}
+
+}  // namespace
+}  // namespace tr1l::delivery
