@@ -646,10 +646,10 @@ TEST_F(PostgresDatabaseTest, ConcurrentFirstDispatchersAgreeOnOneActivePolicy) {
   EXPECT_EQ(check.policies().list_policies().size(), 1u);
 }
 
-// The due query must walk the partial index in user order, not re-read claimed targets. The
-// statement is the shape of the adapter's (postgres_delivery_store.cpp) without the quiet-hours
-// term, which only filters.
-TEST_F(PostgresDatabaseTest, DueQueryUsesTheDueIndex) {
+// The due query must walk the partial index in user order, not re-read claimed targets, and keep
+// the send day as an index condition. The statement is the adapter's (postgres_delivery_store.cpp)
+// without the quiet-hours term, which only filters, planned generically as the adapter plans it.
+TEST_F(PostgresDatabaseTest, DueQueryWalksTheDueIndexInUserOrder) {
   PostgresDatabase database(url());
   database.migrate();
   std::vector<ports::DispatchTarget> targets;
@@ -657,13 +657,17 @@ TEST_F(PostgresDatabaseTest, DueQueryUsesTheDueIndex) {
   database.targets().store_targets(targets);
   Connection connection(url());
   connection.execute("ANALYZE dispatch_target");
-  Result plan = connection.execute(
-      "EXPLAIN SELECT user_id FROM dispatch_target WHERE month = '2026-10' AND status IN ('READY', 'RETRY') "
-      "AND (status = 'READY' OR next_attempt_at <= 0) AND COALESCE(send_day, 1) <= 10 "
-      "ORDER BY user_id LIMIT 1000 FOR UPDATE SKIP LOCKED");
+  connection.execute("SET plan_cache_mode = force_generic_plan");
+  connection.execute(
+      "PREPARE due AS SELECT user_id FROM dispatch_target WHERE month = $1::text "
+      "AND status IN ('READY', 'RETRY') AND (status = 'READY' OR next_attempt_at <= $2::bigint) "
+      "AND COALESCE(send_day, 1) <= $3::integer ORDER BY user_id LIMIT $4::bigint FOR UPDATE SKIP LOCKED");
+  Result plan = connection.execute("EXPLAIN EXECUTE due('2026-10', 0, 10, 1000)");
   std::string text;
   for (int row = 0; row < PQntuples(plan.get()); ++row) text += std::string(text_value(plan.get(), row, 0)) + "\n";
-  EXPECT_NE(text.find("dispatch_target_due"), std::string::npos) << text;
+  EXPECT_NE(text.find("Index Scan using dispatch_target_due"), std::string::npos) << text;
+  EXPECT_NE(text.find("Index Cond: ((month = $1) AND (COALESCE((send_day)::integer, 1) <= $3))"), std::string::npos)
+      << text;
   EXPECT_EQ(text.find("Sort"), std::string::npos) << text;
 }
 

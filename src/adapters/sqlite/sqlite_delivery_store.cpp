@@ -56,24 +56,31 @@ std::optional<domain::PolicyState> state_of(Connection& connection, int version)
 
 // Due: READY, or RETRY whose time has come; the send day (1 when unset) has come; and not inside
 // the target's quiet hours [quiet_from, quiet_to), a window that crosses midnight when
-// quiet_from > quiet_to (domain::is_quiet is the reference; equal ends are never quiet). The
-// status IN (...) term is the dispatch_target_due index's predicate, which lets SQLite use it;
-// INDEXED BY pins it because without statistics SQLite prefers the primary key, which would
-// re-read every target claimed earlier in the month on every call.
+// quiet_from > quiet_to (domain::is_quiet is the reference; equal ends are never quiet).
+//
+// The inner query finds the batch in the dispatch_target_due index alone: every column it reads
+// is in the index, so the rows it passes over (send day not yet come, quiet now) cost no table
+// lookup, and each call passes over all such rows before the first due one. Its status IN (...)
+// term is the index's predicate, which lets SQLite use the index; INDEXED BY pins it because
+// without statistics SQLite prefers the primary key, which would also re-read every target
+// claimed earlier. The outer query reads the batch's rows by primary key.
 constexpr std::string_view kSelectDue = R"sql(
-SELECT user_id, status, round, policy_version,
-       email_ciphertext IS NOT NULL AND email_key IS NOT NULL,
-       phone_ciphertext IS NOT NULL AND sms_key IS NOT NULL
-FROM dispatch_target INDEXED BY dispatch_target_due
-WHERE month = ?1
-  AND status IN ('READY', 'RETRY')
-  AND (status = 'READY' OR next_attempt_at <= ?2)
-  AND coalesce(send_day, 1) <= ?3
-  AND NOT (quiet_from IS NOT NULL AND quiet_to IS NOT NULL
-           AND ((quiet_from < quiet_to AND ?4 >= quiet_from AND ?4 < quiet_to)
-             OR (quiet_from > quiet_to AND (?4 >= quiet_from OR ?4 < quiet_to))))
-ORDER BY user_id
-LIMIT ?5)sql";
+SELECT t.user_id, t.status, t.round, t.policy_version,
+       t.email_ciphertext IS NOT NULL AND t.email_key IS NOT NULL,
+       t.phone_ciphertext IS NOT NULL AND t.sms_key IS NOT NULL
+FROM (SELECT user_id
+      FROM dispatch_target INDEXED BY dispatch_target_due
+      WHERE month = ?1
+        AND status IN ('READY', 'RETRY')
+        AND (status = 'READY' OR next_attempt_at <= ?2)
+        AND coalesce(send_day, 1) <= ?3
+        AND NOT (quiet_from IS NOT NULL AND quiet_to IS NOT NULL
+                 AND ((quiet_from < quiet_to AND ?4 >= quiet_from AND ?4 < quiet_to)
+                   OR (quiet_from > quiet_to AND (?4 >= quiet_from OR ?4 < quiet_to))))
+      ORDER BY user_id
+      LIMIT ?5) AS due
+JOIN dispatch_target AS t ON t.month = ?1 AND t.user_id = due.user_id
+ORDER BY t.user_id)sql";
 
 // updated_at keeps the invoice job's text format, from the caller's clock.
 constexpr std::string_view kQueueTarget = R"sql(
