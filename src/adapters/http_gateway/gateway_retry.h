@@ -38,11 +38,8 @@ struct Decision {
   bool exhausted = false;              // give_up because max_tries were used, not because it is permanent
 };
 
-// Connection failures worth another try: refused or reset connections, timeouts, a server that
-// closed mid-response. TLS verification failures, bad URLs and the like are not.
-bool is_retryable_transport_error(CURLcode code);
-
-// Whether this outcome could succeed when tried again (429, 5xx, retryable connection errors).
+// Whether this outcome could succeed when tried again (429, 5xx, and the connection errors of
+// curl::is_retryable_transport_error).
 bool is_retryable(const TryOutcome& outcome);
 
 // tries_done counts the try just made (1 after the first). unit_random in [0, 1) picks the jitter.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "common/url_query.h"
+
 namespace tr1l::adapters::s3 {
 namespace {
 
@@ -11,31 +13,6 @@ constexpr std::string_view scheme_prefix = "s3://";
 bool is_unreserved(unsigned char byte) {
   return (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') ||
          byte == '-' || byte == '.' || byte == '_' || byte == '~';
-}
-
-int hex_value(char character) {
-  if (character >= '0' && character <= '9') return character - '0';
-  if (character >= 'a' && character <= 'f') return character - 'a' + 10;
-  if (character >= 'A' && character <= 'F') return character - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string decoded;
-  decoded.reserve(text.size());
-  for (std::size_t index = 0; index < text.size(); ++index) {
-    if (text[index] != '%') {
-      decoded.push_back(text[index]);
-      continue;
-    }
-    if (index + 2 >= text.size()) return std::nullopt;
-    const int high = hex_value(text[index + 1]);
-    const int low = hex_value(text[index + 2]);
-    if (high < 0 || low < 0) return std::nullopt;
-    decoded.push_back(static_cast<char>(high * 16 + low));
-    index += 2;
-  }
-  return decoded;
 }
 
 // AWS's rules for new buckets: 3-63 characters of lower-case letters, digits, '.' and '-',

@@ -1,5 +1,7 @@
 #include "adapters/s3/s3_object_store.h"
 
+#include "adapters/curl/transport_errors.h"
+
 #include <algorithm>
 #include <deque>
 #include <mutex>
@@ -64,26 +66,6 @@ std::size_t collect_response(char* data, std::size_t size, std::size_t count, vo
   const std::size_t room = slot.response_limit - std::min(slot.response_limit, slot.response.size());
   slot.response.append(data, std::min(length, room));
   return length;  // bytes beyond the limit are dropped, not an error
-}
-
-// Failures below HTTP that a new attempt may well not see: refused or reset connections,
-// timeouts, a server that closed mid-response.
-bool is_retryable_transport_error(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-      return true;
-    default:
-      return false;
-  }
 }
 
 // Header values go into the request verbatim; a CR or LF would let a value smuggle in headers.
@@ -365,7 +347,7 @@ class S3ObjectStore::Engine {
     bool retryable = false;
     std::string failure;
     if (result != CURLE_OK) {
-      retryable = is_retryable_transport_error(result);
+      retryable = curl::is_retryable_transport_error(result);
       failure = slot.error_buffer[0] != '\0' ? std::string(slot.error_buffer) : curl_easy_strerror(result);
     } else {
       long status = 0;
