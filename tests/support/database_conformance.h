@@ -41,6 +41,9 @@ struct DatabaseBackend {
   // Runs one SQL statement on a second connection to the same database, behind the port's back,
   // for the rules the database itself must enforce. Tests that need it are skipped when empty.
   std::function<void(ports::Database& database, const std::string& sql)> execute_sql;
+  // CPU seconds a database server has spent so far serving `database`'s connection, for
+  // benchmarks on a busy machine; empty for an embedded backend, whose work is the test's own.
+  std::function<double(ports::Database& database)> server_cpu_seconds;
 };
 
 inline void PrintTo(const DatabaseBackend& backend, std::ostream* out) { *out << backend.name; }

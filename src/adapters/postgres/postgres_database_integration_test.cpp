@@ -11,11 +11,16 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
+
+#include <unistd.h>
 
 #include "adapters/postgres/postgres_connection.h"
 #include "common/embedded_resources.h"
@@ -40,6 +45,28 @@ void force_postgres_target_status(tr1l::ports::Database& database, const tr1l::d
   }
 }
 
+// The server runs on this machine in tests, so its processes' CPU time is in /proc: the sum over
+// the backends serving the scratch database, other than the one asking.
+double postgres_server_cpu_seconds(tr1l::ports::Database& database) {
+  tr1l::adapters::postgres::Connection connection(tr1l::conformance::scratch_database_url(database));
+  auto backends = connection.execute(
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  double seconds = 0;
+  for (int row = 0; row < PQntuples(backends.get()); ++row) {
+    std::ifstream stat("/proc/" + std::string(tr1l::adapters::postgres::text_value(backends.get(), row, 0)) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // Fields after "pid (comm) ": state is field 3, utime and stime are fields 14 and 15.
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string field;
+    long ticks = 0;
+    for (int index = 3; index <= 15 && fields >> field; ++index) {
+      if (index >= 14) ticks += std::stol(field);
+    }
+    seconds += static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  return seconds;
+}
+
 void execute_postgres(tr1l::ports::Database& database, const std::string& sql) {
   tr1l::adapters::postgres::Connection connection(tr1l::conformance::scratch_database_url(database));
   connection.execute(sql);
@@ -50,7 +77,8 @@ void execute_postgres(tr1l::ports::Database& database, const std::string& sql) {
 TR1L_INSTANTIATE_DATABASE_CONFORMANCE(Postgres, tr1l::conformance::DatabaseBackend{
                                                     "postgres",
                                                     [] { return tr1l::conformance::open_scratch_postgres_database(); },
-                                                    force_postgres_target_status, execute_postgres});
+                                                    force_postgres_target_status, execute_postgres,
+                                                    postgres_server_cpu_seconds});
 
 namespace tr1l::adapters::postgres {
 namespace {

@@ -172,4 +172,5 @@ TEST(SqliteDispatch, ConcurrentDispatchersOnOneFileClaimEachTargetOnce) {
 
 TR1L_INSTANTIATE_DATABASE_CONFORMANCE(Sqlite, tr1l::conformance::DatabaseBackend{"sqlite", open_fresh_sqlite_database,
                                                                                  force_sqlite_target_status,
-                                                                                 execute_sqlite})
+                                                                                 execute_sqlite,
+                                                                                 /*server_cpu_seconds=*/{}})
