@@ -76,6 +76,7 @@ int command_run(const Config& config, const RunArguments& arguments) {
     delivery_ended = true;
   });
 
+  while (!service.started() && !delivery_ended) std::this_thread::sleep_for(std::chrono::milliseconds{2});
   auto publisher = bus->publisher();
   dispatch::Dispatcher dispatcher(*database, publisher.get(), clock);
   const dispatch::DispatchOptions options = dispatch_options(config, arguments.month);

@@ -52,6 +52,7 @@ class DeliveryService::Engine {
 
   DeliveryCounts run(const std::atomic<bool>& stop, Progress* progress);
   std::int64_t recorded() const { return recorded_.load(); }
+  bool started() const { return started_.load(); }
 
  private:
   // Sender side.
@@ -78,6 +79,7 @@ class DeliveryService::Engine {
   std::map<int, domain::DispatchPolicy> policies_;
   DeliveryCounts counts_;
   std::atomic<std::int64_t> recorded_{0};
+  std::atomic<bool> started_{false};
   std::size_t in_flight_ = 0;  // coordinator only
   bool dead_letters_pending_ = false;
   std::vector<ports::ReceivedRecord> acknowledgements_after_flush_;
@@ -98,6 +100,8 @@ DeliveryService::~DeliveryService() = default;
 DeliveryCounts DeliveryService::run(const std::atomic<bool>& stop, Progress* progress) { return engine_->run(stop, progress); }
 
 std::int64_t DeliveryService::outcomes_recorded() const { return engine_->recorded(); }
+
+bool DeliveryService::started() const { return engine_->started(); }
 
 void DeliveryService::Engine::sender_loop() {
   std::unique_ptr<ports::ObjectStore> store = dependencies_.open_object_store();
@@ -344,6 +348,7 @@ DeliveryCounts DeliveryService::Engine::run(const std::atomic<bool>& stop, Progr
   try {
     for (int index = 0; index < options_.concurrency; ++index) senders.emplace_back([this] { sender_loop(); });
     sweep(true);
+    started_ = true;
     auto last_sweep = std::chrono::steady_clock::now();
     auto idle_since = std::chrono::steady_clock::now();
     bool stopping = false;

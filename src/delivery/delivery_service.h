@@ -83,6 +83,9 @@ class DeliveryService {
 
   // Outcomes recorded so far (thread-safe), for callers waiting on progress.
   std::int64_t outcomes_recorded() const;
+  // True once run() has swept at start-up (thread-safe). A dispatcher sharing an in-process bus
+  // starts after this, or the start-up sweep would republish its fresh claims.
+  bool started() const;
 
  private:
   class Engine;
