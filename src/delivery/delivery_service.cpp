@@ -63,8 +63,8 @@ class DeliveryService::Engine {
   void handle_records(std::vector<ports::ReceivedRecord> records);
   void record_finished(std::vector<FinishedJob> finished);
   void sweep(bool first, bool republish_all_waiting = false);
-  ports::AttemptOutcome moved_on(const ports::DeliveryRequest& request, std::optional<int> policy_version,
-                                 const domain::Reachability& reach, std::string attempt_status, std::string error);
+  ports::AttemptOutcome moved_on(const ports::DeliveryRequest& request, const domain::Reachability& reach,
+                                 std::string attempt_status, std::string error);
   const domain::DispatchPolicy& policy(int version);
   void dead_letter(const ports::ReceivedRecord& record, const std::string& reason);
   std::int64_t now() const { return ports::unix_seconds(dependencies_.clock.now()); }
@@ -168,7 +168,6 @@ const domain::DispatchPolicy& DeliveryService::Engine::policy(int version) {
 }
 
 ports::AttemptOutcome DeliveryService::Engine::moved_on(const ports::DeliveryRequest& request,
-                                                        std::optional<int> policy_version,
                                                         const domain::Reachability& reach, std::string attempt_status,
                                                         std::string error) {
   ports::AttemptOutcome outcome;
@@ -176,7 +175,8 @@ ports::AttemptOutcome DeliveryService::Engine::moved_on(const ports::DeliveryReq
   outcome.attempt_status = std::move(attempt_status);
   outcome.error = fmt::format("{} round {}: {}", domain::to_string(request.channel), request.round, error);
   outcome.finished_at = now();
-  const domain::DispatchPolicy& chosen = policy(policy_version.value_or(request.policy_version));
+  // The attempt carries the policy its target started under; the next round follows the same one.
+  const domain::DispatchPolicy& chosen = policy(request.policy_version);
   auto next = domain::next_round(chosen.channels, request.round + 1, reach);
   if (next) {
     outcome.target_status = ports::target_status::kRetry;
@@ -258,9 +258,8 @@ void DeliveryService::Engine::record_finished(std::vector<FinishedJob> finished)
       outcome.finished_at = now();
       outcomes.push_back(std::move(outcome));
     } else {
-      outcomes.push_back(moved_on(done.job.request, std::nullopt,
-                                  reach_of(done.job.target), std::string(ports::attempt_status::kFailed),
-                                  done.result.error));
+      outcomes.push_back(moved_on(done.job.request, reach_of(done.job.target),
+                                  std::string(ports::attempt_status::kFailed), done.result.error));
     }
   }
   database_->deliveries().record_outcomes(outcomes, owner_);
@@ -293,7 +292,7 @@ void DeliveryService::Engine::sweep(bool first, bool republish_all_waiting) {
     if (!gone && !silent) continue;
     std::string why = gone ? "the sending process is gone" : "no outcome after " + std::to_string(options_.stuck_after.count()) + " s";
     ports::AttemptOutcome outcome =
-        moved_on(attempt.request, attempt.policy_version, attempt.reach, std::string(ports::attempt_status::kUnknown),
+        moved_on(attempt.request, attempt.reach, std::string(ports::attempt_status::kUnknown),
                  "outcome unknown (" + why + "); not resent on this channel");
     std::vector<ports::AttemptOutcome> one{outcome};
     if (database_->deliveries().record_outcomes(one, attempt.owner) == 1) {

@@ -63,16 +63,16 @@ DispatchSummary Dispatcher::dispatch_due(const DispatchOptions& options) {
   constexpr int kBatchesPerFlush = 10;
   int unflushed_batches = 0;
   while (true) {
-    std::int64_t exhausted_before = 0;
+    std::int64_t exhausted_in_batch = 0;
     std::size_t examined = 0;
     auto counting_decide = [&](const ports::DueTarget& target) {
       ++examined;
       ports::DispatchDecision decision = decide(target);
-      if (decision.exhausted) ++exhausted_before;
+      if (decision.exhausted) ++exhausted_in_batch;
       return decision;
     };
     std::vector<ports::DeliveryRequest> requests = database_.deliveries().claim_due_targets(selection, counting_decide);
-    summary.exhausted += exhausted_before;
+    summary.exhausted += exhausted_in_batch;
     for (const ports::DeliveryRequest& request : requests) {
       if (publisher_) publisher_->publish(ports::Topic::DeliveryRequests, record_key(request), encode_request(request));
       ++summary.published;
