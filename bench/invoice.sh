@@ -59,8 +59,8 @@ wait_quiet() {
   log "busiest processes now:"
   ps -eo pid,pcpu,etime,args --sort=-pcpu | head -6 | cut -c1-150 >&2
   local others
-  others=$(pgrep -a -x tr1l || true)
-  [[ -n "$others" ]] && log "other tr1l processes running (may skew the numbers): $others"
+  others=$(pgrep -a tr1l || true)
+  [[ -n "$others" ]] && log "other tr1l processes running (may skew the numbers):"$'\n'"$others"
   return 0
 }
 
@@ -80,6 +80,7 @@ measure() {
   cpu_before=$(minio_cpu)
   /usr/bin/time -v -o "$work/time" "$@" >"$work/out" 2>"$work/err" || status=$?
   cpu_after=$(minio_cpu)
+  load="$load→$(load1)"
   # tr1l invoice exits 3 when some targets FAILED (none do with seeded data, which has contacts).
   if ((status != 0)); then
     cat "$work/out" >&2
@@ -90,7 +91,7 @@ measure() {
   [[ -s "$work/out" ]] && sed 's/^/    /' "$work/out" >&2
   local objects
   objects=$("$count_fn")
-  awk -F': ' -v what="$what" -v n="$objects" -v load="$load" -v server="$(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN { printf "%.1f", b - a }')" '
+  awk -F': ' -v run="$rep" -v what="$what" -v n="$objects" -v load="$load" -v server="$(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN { printf "%.1f", b - a }')" '
     /Elapsed \(wall clock\) time/ {
       k = split($2, p, ":"); wall = 0
       for (i = 1; i <= k; i++) wall = wall * 60 + p[i]
@@ -104,9 +105,9 @@ measure() {
       return s
     }
     END {
-      printf "| %s | %s | %.1f | %s | %.0f | %.1f | %s | %s |\n",
-        what, th(n), wall, th(wall > 0 ? n / wall : 0), rss, cpu, (server == "0.0" ? "–" : server), load
-    }' "$work/time"
+      printf "| %s | %s | %s | %.1f | %s | %.0f | %.1f | %s | %s |\n",
+        run, what, th(n), wall, th(wall > 0 ? n / wall : 0), rss, cpu, (server == "0.0" ? "–" : server), load
+    }' "$work/time" | tee -a "$work/table"
 }
 
 # Object keys under a directory tree, relative to it, sorted (hidden temporaries excluded).
@@ -162,7 +163,7 @@ export AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null  # the en
 export TR1L_LOG_LEVEL=${TR1L_LOG_LEVEL:-warn}
 
 echo "tr1l invoice benchmark: $users customers, month $month, $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/^Mem:/ { print $2 }') GiB, $(uname -srm)"
-echo "s5cmd $("$s5cmd" version) ($s5cmd); $("${TR1L_CACHE:-$HOME/.cache/tr1l}/bin/minio" --version 2>/dev/null | head -1)"
+echo "s5cmd $("$s5cmd" version) ($s5cmd); MinIO $(go version -m "${TR1L_CACHE:-$HOME/.cache/tr1l}/bin/minio" 2>/dev/null | awk '$1 == "mod" { print $3 }')"
 
 export TR1L_HOME="$work/seeded"
 log "seeding $users customers and settling $month"
@@ -171,8 +172,9 @@ log "seeding $users customers and settling $month"
 unset TR1L_HOME
 
 echo
-echo "| what | objects | wall s | objects/s | peak RSS MiB | client CPU s | MinIO CPU s | load 1m |"
-echo "|---|---|---|---|---|---|---|---|"
+header="| run | what | objects | wall s | objects/s | peak RSS MiB | client CPU s | MinIO CPU s | load 1m start→end |
+|---|---|---|---|---|---|---|---|---|"
+echo "$header"
 
 for ((rep = 1; rep <= repeats; rep++)); do
   wait_quiet
@@ -183,7 +185,7 @@ for ((rep = 1; rep <= repeats; rep++)); do
   TR1L_HOME="$work/home" TR1L_OBJECT_STORE="file://$tree" \
     measure "tr1l invoice → local directory" count_tree "$tr1l" invoice --month "$month"
   tree_keys "$tree" >"$work/keys"
-  log "local tree: $(wc -l <"$work/keys") objects, $(du -sm --apparent-size "$tree" | cut -f1) MiB"
+  log "local tree: $(wc -l <"$work/keys") objects, $(find "$tree" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.1f", s / 1048576 }') MiB"
 
   minio_dir="$work/minio"
   rm -rf "$minio_dir"
@@ -203,3 +205,8 @@ for ((rep = 1; rep <= repeats; rep++)); do
   rm -rf "$minio_dir" "$tree" "$work/home"
   unset TR1L_TEST_S3_PID_FILE
 done
+
+echo
+echo "All measurements ($repeats repetition(s), $users customers):"
+echo "$header"
+cat "$work/table"
