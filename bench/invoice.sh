@@ -11,7 +11,8 @@
 # runs ours and s5cmd back to back, alternating which goes first), S5CMD_WORKERS ("32 default":
 # --numworkers values, "default" = s5cmd's own 256), BENCH_MAX_LOAD (1.5) / BENCH_MAX_WAIT (1200 s):
 # before each group of measurements wait, polling every 30 s, until the 1-minute load average is
-# at most BENCH_MAX_LOAD, then go on anyway (the load is printed with every row).
+# at most BENCH_MAX_LOAD and no other `tr1l` process runs, then go on anyway (the load is printed
+# with every row).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,12 +47,13 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 # Waits for a quiet machine (see the header); logs what else is running either way.
 wait_quiet() {
   local waited=0
-  while awk -v l="$(load1)" -v m="$max_load" 'BEGIN { exit !(l > m) }'; do
+  # Busy: the load is above the limit, or another `tr1l` (someone else's benchmark) is running.
+  while awk -v l="$(load1)" -v m="$max_load" 'BEGIN { exit !(l > m) }' || pgrep -x tr1l >/dev/null; do
     if ((waited >= max_wait)); then
-      log "load $(load1) still above $max_load after ${waited}s; measuring anyway"
+      log "load $(load1) (limit $max_load), other tr1l: $(pgrep -x tr1l | wc -l) after ${waited}s; measuring anyway"
       break
     fi
-    log "load $(load1) above $max_load; waiting (${waited}s of ${max_wait}s)"
+    log "load $(load1) (limit $max_load), other tr1l: $(pgrep -x tr1l | wc -l); waiting (${waited}s of ${max_wait}s)"
     sleep 30
     waited=$((waited + 30))
   done
