@@ -8,7 +8,8 @@
 #
 # Usage: bench/invoice.sh              (or: make bench BENCH=invoice)
 # Environment: USERS (100000), MONTH (2026-10), REPEATS (1; each repetition gets a fresh MinIO and
-# runs ours and s5cmd back to back, alternating which goes first), S5CMD_WORKERS ("32 default":
+# runs ours and s5cmd back to back: ours first in odd-numbered runs, s5cmd first in even ones;
+# FIRST_RUN (1) numbers the first run, so FIRST_RUN=2 starts with s5cmd), S5CMD_WORKERS ("32 default":
 # --numworkers values, "default" = s5cmd's own 256), BENCH_MAX_LOAD (1.5) / BENCH_MAX_WAIT (1200 s):
 # before each group of measurements wait, polling every 30 s, until the 1-minute load average is
 # at most BENCH_MAX_LOAD and no other `tr1l` process runs, then go on anyway (the load is printed
@@ -20,6 +21,7 @@ tr1l="$root/build/tr1l"
 users=${USERS:-100000}
 month=${MONTH:-2026-10}
 repeats=${REPEATS:-1}
+first_run=${FIRST_RUN:-1}
 s5cmd_workers=${S5CMD_WORKERS:-"32 default"}
 max_load=${BENCH_MAX_LOAD:-1.5}
 max_wait=${BENCH_MAX_WAIT:-1200}
@@ -178,7 +180,7 @@ header="| run | what | objects | wall s | objects/s | peak RSS MiB | client CPU 
 |---|---|---|---|---|---|---|---|---|"
 echo "$header"
 
-for ((rep = 1; rep <= repeats; rep++)); do
+for ((rep = first_run; rep < first_run + repeats; rep++)); do
   wait_quiet
   # Ours to a local directory: this tree is what the reference uploads.
   tree="$work/tree"
