@@ -4,6 +4,8 @@ ASAN_BUILD_DIR ?= build-asan
 MONTH ?= 2026-10
 USERS ?= 10000
 JOBS ?= $(shell nproc)
+# Benchmarks `make bench` runs (bench/NAME.sh), e.g. `make bench BENCH=invoice`.
+BENCH ?= settle invoice deliver
 
 .PHONY: all build deps run test test-unit test-asan clean bench
 
@@ -30,8 +32,10 @@ test-asan: deps
 	$(ASAN_BUILD_DIR)/tr1l_unit_tests
 
 bench: build
-	bench/settle.sh
-	bench/deliver.sh
+	@for name in $(BENCH); do \
+	  test -x bench/$$name.sh || { echo "make bench: no bench/$$name.sh (known: settle invoice deliver)" >&2; exit 2; }; \
+	  echo "== bench/$$name.sh"; bench/$$name.sh || exit $$?; \
+	done
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
