@@ -1,5 +1,6 @@
 #include "dispatch/dispatcher.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/local_time.h"
@@ -67,6 +68,7 @@ DispatchSummary Dispatcher::dispatch_due(const DispatchOptions& options) {
     std::size_t examined = 0;
     auto counting_decide = [&](const ports::DueTarget& target) {
       ++examined;
+      selection.after_user_id = std::max(selection.after_user_id, target.user_id);
       ports::DispatchDecision decision = decide(target);
       if (decision.exhausted) ++exhausted_in_batch;
       return decision;

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -77,6 +78,10 @@ struct DueSelection {
   int send_day_limit = 0;           // COALESCE(send_day, 1) <= limit (domain::due_send_day_limit)
   int local_hour = 0;               // excluded: targets whose quiet hours cover this hour
   std::size_t limit = 1000;
+  // Only targets with a larger user id. Within one dispatch run "now" is fixed, so a target
+  // passed over once (quiet, day not come) stays not due: the dispatcher moves this cursor past
+  // each batch instead of walking those rows again for every batch.
+  UserId after_user_id = std::numeric_limits<UserId>::min();
 };
 
 // A due target as the dispatcher sees it, before deciding its round.

@@ -329,6 +329,20 @@ TEST_P(DatabaseConformance, ClaimsReadyTargetsOfTheMonthInUserOrderUpToTheLimit)
   EXPECT_EQ(line.attempts, 1);
 }
 
+TEST_P(DatabaseConformance, ClaimsOnlyTargetsAfterTheCursor) {
+  std::vector<DispatchTarget> targets;
+  for (UserId id : {1, 2, 3, 4, 5}) targets.push_back(target(id));
+  store(database(), targets);
+  auto& deliveries = database().deliveries();
+
+  DueSelection after_three = everything_due();
+  after_three.after_user_id = 3;
+  EXPECT_EQ(users_of(deliveries.claim_due_targets(after_three, by_policy())), (std::vector<UserId>{4, 5}));
+  // The cursor only narrows one claim: targets before it stay READY for the next run.
+  EXPECT_EQ(status_of(database(), 3), "READY");
+  EXPECT_EQ(users_of(deliveries.claim_due_targets(everything_due(), by_policy())), (std::vector<UserId>{1, 2, 3}));
+}
+
 // The due query against domain::is_due for every hour of several days, send days that fall on
 // short months' ends, and quiet windows inside a day, crossing midnight, one hour wide, almost
 // all day, degenerate (from == to) and half-set. Each claim is rolled back by a decide() that

@@ -80,6 +80,7 @@ SELECT user_id, status, round, policy_version,
        phone_ciphertext IS NOT NULL AND sms_key IS NOT NULL
 FROM dispatch_target
 WHERE month = $1::text
+  AND user_id > $6::bigint
   AND status IN ('READY', 'RETRY')
   AND (status = 'READY' OR next_attempt_at <= $2::bigint)
   AND COALESCE(send_day, 1) <= $3::integer
@@ -373,7 +374,8 @@ std::vector<ports::DeliveryRequest> PostgresDeliveryStore::claim_due_targets(
                                                 .add(selection.now)
                                                 .add(selection.send_day_limit)
                                                 .add(selection.local_hour)
-                                                .add(clamp_limit(selection.limit)));
+                                                .add(clamp_limit(selection.limit))
+                                                .add(selection.after_user_id));
 
   ArrayLiteral claimed_users, claimed_rounds, claimed_channels, claimed_versions;
   ArrayLiteral exhausted_users, exhausted_versions, exhausted_reasons;

@@ -71,6 +71,7 @@ SELECT t.user_id, t.status, t.round, t.policy_version,
 FROM (SELECT user_id
       FROM dispatch_target INDEXED BY dispatch_target_due
       WHERE month = ?1
+        AND user_id > ?6
         AND status IN ('READY', 'RETRY')
         AND (status = 'READY' OR next_attempt_at <= ?2)
         AND coalesce(send_day, 1) <= ?3
@@ -302,7 +303,8 @@ std::vector<ports::DeliveryRequest> SqliteDeliveryStore::claim_due_targets(
       .bind(2, selection.now)
       .bind(3, selection.send_day_limit)
       .bind(4, selection.local_hour)
-      .bind(5, clamp_limit(selection.limit));
+      .bind(5, clamp_limit(selection.limit))
+      .bind(6, selection.after_user_id);
   while (select.step()) {
     ports::DueTarget target;
     target.user_id = select.integer(0);
