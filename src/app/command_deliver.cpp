@@ -83,6 +83,10 @@ int command_deliver(const Config& config, const DeliverArguments& arguments) {
   auto counts = service.run(stop_requested, &progress);
   progress.finish();
   std::cout << describe(counts, progress.elapsed_seconds()) << "\n";
+  if (counts.last_outcome_at) {
+    const std::chrono::duration<double> since_epoch = counts.last_outcome_at->time_since_epoch();
+    spdlog::info("last outcome recorded at unix time {:.3f}", since_epoch.count());
+  }
   return 0;
 }
 

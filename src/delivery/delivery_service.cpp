@@ -279,6 +279,7 @@ void DeliveryService::Engine::record_finished(std::vector<FinishedJob> finished)
   }
   in_flight_ -= finished.size();
   recorded_ += static_cast<std::int64_t>(finished.size());
+  counts_.last_outcome_at = std::chrono::system_clock::now();
 }
 
 void DeliveryService::Engine::sweep(bool first, bool republish_all_waiting) {

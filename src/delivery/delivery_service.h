@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "crypto/pii_cipher.h"
@@ -52,6 +53,9 @@ struct DeliveryCounts {
   std::int64_t duplicates = 0;   // redelivered requests skipped by the attempt claim
   std::int64_t dead_lettered = 0;
   std::int64_t republished = 0;
+  // When the last outcome was recorded, on the machine's wall clock (not the job clock): the end
+  // of the work, which `--until-idle` outlives by its idle time.
+  std::optional<std::chrono::system_clock::time_point> last_outcome_at;
   std::map<domain::Channel, std::int64_t> sent_by_channel;
   std::map<domain::Channel, std::int64_t> failed_by_channel;
 };

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <map>
 #include <set>
 #include <tuple>
 
@@ -120,43 +119,41 @@ WHERE t.month = $1::text AND t.user_id = e.user_id)sql";
 // ---------------------------------------------------------------------------------------------
 // Delivery
 
-// Claiming is one statement: the PUBLISHED attempts of the batch become SENDING by the caller,
-// and the claimed ones come back with their targets. The status test is re-checked after waiting
-// on a row another worker is claiming at the same moment, so exactly one of them gets it. Keys
-// are sent in key order and the update walks them in that order (one primary key probe per
-// key), so two workers whose batches overlap lock shared rows in the same order and wait for
-// each other instead of deadlocking. A key listed twice is updated once.
-const std::string& claim_attempts_sql() {
+// Claiming and recording first lock the batch's attempts and read them, one primary key probe
+// per key (the LATERAL subquery with FOR UPDATE is run once per row of the batch, whatever the
+// planner estimates), so the client knows exactly which rows pass the fence; the update then
+// touches exactly those rows. Keys are sent in key order, so two workers whose batches overlap
+// lock in the same order and wait for each other instead of deadlocking. The target comes along
+// for a claimed attempt.
+const std::string& lock_attempts_sql() {
   static const std::string sql = R"sql(
-WITH request AS (
-  SELECT *
-  FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::text[]) AS r (month, user_id, round, channel)
-), claimed AS (
-  UPDATE delivery_attempt AS a
-  SET status = 'SENDING', owner = $5::text, started_at = $6::bigint
-  FROM request AS r
-  WHERE a.month = r.month AND a.user_id = r.user_id AND a.round = r.round AND a.channel = r.channel
-    AND a.status = 'PUBLISHED'
-  RETURNING a.month, a.user_id, a.round, a.channel
-)
-SELECT claimed.month, claimed.user_id, claimed.round, claimed.channel, )sql" + target_columns("target.") + R"sql(
-FROM claimed
-LEFT JOIN dispatch_target AS target ON target.month = claimed.month AND target.user_id = claimed.user_id)sql";
+SELECT found.status, found.channel, found.owner, )sql" + target_columns("target.") + R"sql(
+FROM unnest($1::text[], $2::bigint[], $3::integer[]) WITH ORDINALITY AS r (month, user_id, round, ordinal)
+LEFT JOIN LATERAL (
+  SELECT a.status, a.channel, a.owner
+  FROM delivery_attempt AS a
+  WHERE a.month = r.month AND a.user_id = r.user_id AND a.round = r.round
+  FOR UPDATE
+) AS found ON true
+LEFT JOIN LATERAL (
+  SELECT t.*
+  FROM dispatch_target AS t
+  WHERE $4::boolean AND found.status IS NOT NULL AND t.month = r.month AND t.user_id = r.user_id
+  OFFSET 0
+) AS target ON true
+ORDER BY r.ordinal)sql";
   return sql;
 }
 
-// Why requests were not claimed: their attempt's channel, if the attempt exists (rare: only
-// redelivered requests and damaged records get here).
-constexpr std::string_view kAttemptChannels = R"sql(
-SELECT r.ordinal, a.channel
-FROM unnest($1::text[], $2::bigint[], $3::integer[]) WITH ORDINALITY AS r (month, user_id, round, ordinal)
-LEFT JOIN delivery_attempt AS a ON a.month = r.month AND a.user_id = r.user_id AND a.round = r.round
-ORDER BY r.ordinal)sql";
+constexpr std::string_view kStartSending = R"sql(
+UPDATE delivery_attempt AS a
+SET status = 'SENDING', owner = $4::text, started_at = $5::bigint
+FROM unnest($1::text[], $2::bigint[], $3::integer[]) AS c (month, user_id, round)
+WHERE a.month = c.month AND a.user_id = c.user_id AND a.round = c.round)sql";
 
-// The fence is in the update: only attempts still SENDING by the caller ($10) record their end,
-// and only their targets move on (the sweeper may have judged an attempt meanwhile). One row
-// per recorded outcome comes back. A SENT target keeps the error of an earlier failed round, so
-// the export shows why it took more than one channel.
+// The attempts that passed the fence record their end and their targets move on. A SENT target
+// keeps the error of an earlier failed round, so the export shows why it took more than one
+// channel.
 constexpr std::string_view kRecordOutcomes = R"sql(
 WITH outcome AS (
   SELECT *
@@ -168,8 +165,6 @@ WITH outcome AS (
   SET status = o.attempt_status, error = o.error, finished_at = o.finished_at
   FROM outcome AS o
   WHERE a.month = o.month AND a.user_id = o.user_id AND a.round = o.round
-    AND a.status = 'SENDING' AND a.owner = $10::text
-  RETURNING a.month, a.user_id, a.round
 )
 UPDATE dispatch_target AS t
 SET status = o.target_status,
@@ -178,10 +173,8 @@ SET status = o.target_status,
     last_error = CASE WHEN o.target_status = 'SENT' THEN t.last_error ELSE o.error END,
     sent_at = CASE WHEN o.target_status = 'SENT' THEN o.finished_at ELSE t.sent_at END,
     updated_at = to_timestamp(o.finished_at)
-FROM finished AS f
-JOIN outcome AS o ON o.month = f.month AND o.user_id = f.user_id AND o.round = f.round
-WHERE t.month = f.month AND t.user_id = f.user_id
-RETURNING t.user_id)sql";
+FROM outcome AS o
+WHERE t.month = o.month AND t.user_id = o.user_id)sql";
 
 constexpr std::string_view kWaitingAttempts = R"sql(
 SELECT month, user_id, round, channel, policy_version
@@ -264,6 +257,14 @@ struct AttemptKeys {
   }
   std::size_t size() const { return users.size(); }
 };
+
+// The locked attempts of `keys` (and, when `with_targets`, their targets), one row per key in
+// order. Inside the caller's transaction.
+Result lock_attempts(Connection& connection, const AttemptKeys& keys, bool with_targets) {
+  return connection.execute_prepared(
+      "lock_attempts", lock_attempts_sql(),
+      Params().add(keys.months.text()).add(keys.users.text()).add(keys.rounds.text()).add(with_targets ? "t" : "f"));
+}
 
 std::vector<domain::DispatchPolicy> read_policies(const PGresult* result) {
   std::vector<domain::DispatchPolicy> policies;
@@ -434,59 +435,37 @@ std::vector<ports::AttemptClaim> PostgresDeliveryStore::claim_attempts(std::span
   if (requests.empty()) return {};
   const std::vector<std::size_t> order = in_key_order(requests, attempt_key);
   AttemptKeys keys;
-  ArrayLiteral channels;
-  for (std::size_t index : order) {
-    keys.add(requests[index]);
-    channels.add(domain::to_string(requests[index].channel));
-  }
-  std::vector<ports::AttemptClaim> claims;
-  claims.reserve(requests.size());
-  for (const ports::DeliveryRequest& request : requests) {
-    claims.push_back(ports::AttemptClaim{request, ports::AttemptClaimResult::Unknown, std::nullopt});
-  }
+  for (std::size_t index : order) keys.add(requests[index]);
 
   Transaction transaction(connection_, kBeginBatch);
-  Result claimed = connection_.execute_prepared(
-      "claim_attempts", claim_attempts_sql(),
-      Params().add(keys.months.text()).add(keys.users.text()).add(keys.rounds.text()).add(channels.text()).add(owner).add(now));
-  // Each claimed row answers the first request with its key and channel; a second copy in the
-  // batch is a duplicate like any redelivery.
-  const PGresult* rows = claimed.get();
-  std::map<std::tuple<YearMonth, UserId, int>, int> claimed_rows;
+  Result locked = lock_attempts(connection_, keys, true);
+  const PGresult* rows = locked.get();
+  if (PQntuples(rows) != static_cast<int>(requests.size())) {
+    connection_.fail("claim_attempts: expected one row per request");
+  }
+  // Row n answers requests[order[n]]. A request listed twice is claimed by its first copy only.
+  std::vector<ports::AttemptClaim> claims(requests.size());
+  std::set<std::tuple<YearMonth, UserId, int>> claiming;
+  AttemptKeys claimed;
   for (int row = 0; row < PQntuples(rows); ++row) {
-    claimed_rows.emplace(std::tuple{month_value(rows, row, 0), int64_value(rows, row, 1),
-                                    static_cast<int>(int64_value(rows, row, 2))},
-                         row);
-  }
-  AttemptKeys unclaimed;
-  std::vector<std::size_t> unclaimed_positions;
-  for (std::size_t index : order) {
+    const std::size_t index = order[static_cast<std::size_t>(row)];
     const ports::DeliveryRequest& request = requests[index];
-    auto found = claimed_rows.find(attempt_key(request));
-    if (found != claimed_rows.end() && found->second >= 0 &&
-        text_value(rows, found->second, 3) == domain::to_string(request.channel)) {
-      const int row = found->second;
-      if (is_null(rows, row, 4)) connection_.fail("attempt " + request.attempt_id() + " has no dispatch target");
-      claims[index].result = ports::AttemptClaimResult::Claimed;
-      claims[index].target = read_target(rows, row, request.month, 4);
-      found->second = -1;  // answered
-      continue;
-    }
-    unclaimed.add(request);
-    unclaimed_positions.push_back(index);
+    ports::AttemptClaim& claim = claims[index];
+    claim = ports::AttemptClaim{request, ports::AttemptClaimResult::Unknown, std::nullopt};
+    if (is_null(rows, row, 0) || text_value(rows, row, 1) != domain::to_string(request.channel)) continue;
+    claim.result = ports::AttemptClaimResult::Duplicate;
+    if (text_value(rows, row, 0) != ports::attempt_status::kPublished) continue;
+    if (!claiming.insert(attempt_key(request)).second) continue;
+    if (is_null(rows, row, 3)) connection_.fail("attempt " + request.attempt_id() + " has no dispatch target");
+    claim.result = ports::AttemptClaimResult::Claimed;
+    claim.target = read_target(rows, row, request.month, 3);
+    claimed.add(request);
   }
-  claimed.reset();
-  if (unclaimed.size() > 0) {
-    Result existing = connection_.execute_prepared(
-        "attempt_channels", kAttemptChannels,
-        Params().add(unclaimed.months.text()).add(unclaimed.users.text()).add(unclaimed.rounds.text()));
-    for (int row = 0; row < PQntuples(existing.get()); ++row) {
-      const std::size_t index = unclaimed_positions[static_cast<std::size_t>(row)];
-      if (!is_null(existing.get(), row, 1) &&
-          text_value(existing.get(), row, 1) == domain::to_string(requests[index].channel)) {
-        claims[index].result = ports::AttemptClaimResult::Duplicate;
-      }
-    }
+  locked.reset();
+  if (claimed.size() > 0) {
+    connection_.execute_prepared(
+        "start_sending", kStartSending,
+        Params().add(claimed.months.text()).add(claimed.users.text()).add(claimed.rounds.text()).add(owner).add(now));
   }
   transaction.commit();
   return claims;
@@ -498,13 +477,24 @@ std::size_t PostgresDeliveryStore::record_outcomes(std::span<const ports::Attemp
   if (outcomes.empty()) return 0;
   const std::vector<std::size_t> order =
       in_key_order(outcomes, [](const ports::AttemptOutcome& outcome) { return attempt_key(outcome.request); });
-  // The first of repeated outcomes for one attempt is the one recorded.
-  std::set<std::tuple<YearMonth, UserId, int>> seen;
+  AttemptKeys keys;
+  for (std::size_t index : order) keys.add(outcomes[index].request);
+
+  Transaction transaction(connection_, kBeginBatch);
+  Result locked = lock_attempts(connection_, keys, false);
+  const PGresult* rows = locked.get();
+  if (PQntuples(rows) != static_cast<int>(outcomes.size())) {
+    connection_.fail("record_outcomes: expected one row per outcome");
+  }
+  // The fence: only attempts still SENDING by `owner`, each once (the first of repeated outcomes).
+  std::set<std::tuple<YearMonth, UserId, int>> recording;
   ArrayLiteral months, users, rounds, attempt_statuses, errors, target_statuses, next_rounds, next_attempt_times,
       finish_times;
-  for (std::size_t index : order) {
-    const ports::AttemptOutcome& outcome = outcomes[index];
-    if (!seen.insert(attempt_key(outcome.request)).second) continue;
+  for (int row = 0; row < PQntuples(rows); ++row) {
+    const ports::AttemptOutcome& outcome = outcomes[order[static_cast<std::size_t>(row)]];
+    if (is_null(rows, row, 0) || text_value(rows, row, 0) != ports::attempt_status::kSending) continue;
+    if (is_null(rows, row, 2) || text_value(rows, row, 2) != owner) continue;
+    if (!recording.insert(attempt_key(outcome.request)).second) continue;
     months.add(outcome.request.month.to_string());
     users.add(outcome.request.user_id);
     rounds.add(std::int64_t{outcome.request.round});
@@ -515,23 +505,22 @@ std::size_t PostgresDeliveryStore::record_outcomes(std::span<const ports::Attemp
     next_attempt_times.add(outcome.next_attempt_at);
     finish_times.add(outcome.finished_at);
   }
-  Transaction transaction(connection_, kBeginBatch);
-  Result recorded = connection_.execute_prepared("record_outcomes", kRecordOutcomes,
-                                                 Params()
-                                                     .add(months.text())
-                                                     .add(users.text())
-                                                     .add(rounds.text())
-                                                     .add(attempt_statuses.text())
-                                                     .add(errors.text())
-                                                     .add(target_statuses.text())
-                                                     .add(next_rounds.text())
-                                                     .add(next_attempt_times.text())
-                                                     .add(finish_times.text())
-                                                     .add(owner));
-  const auto count = static_cast<std::size_t>(PQntuples(recorded.get()));
-  recorded.reset();
+  locked.reset();
+  if (!recording.empty()) {
+    connection_.execute_prepared("record_outcomes", kRecordOutcomes,
+                                 Params()
+                                     .add(months.text())
+                                     .add(users.text())
+                                     .add(rounds.text())
+                                     .add(attempt_statuses.text())
+                                     .add(errors.text())
+                                     .add(target_statuses.text())
+                                     .add(next_rounds.text())
+                                     .add(next_attempt_times.text())
+                                     .add(finish_times.text()));
+  }
   transaction.commit();
-  return count;
+  return recording.size();
 }
 
 std::vector<ports::DeliveryRequest> PostgresDeliveryStore::waiting_attempts(std::int64_t published_before,
