@@ -8,7 +8,8 @@
 #      through `tr1l run` (retry rounds included) with CONCURRENCY sends in flight.
 # The reset also clears send days and quiet hours so a single instant makes every target due:
 # this measures throughput, not the calendar. Usage: bench/deliver.sh  (or USERS=100000 ...;
-# PARTS="kafka inproc latency" selects measurements; KAFKA_PASSES (2) repeats the Kafka one).
+# PARTS="kafka inproc latency" selects measurements; KAFKA_PASSES (2) repeats the Kafka one;
+# DELIVER_PROCESSES ("1"; "1 2" for both) runs that many `tr1l deliver` members of the group).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +19,7 @@ month=${MONTH:-2026-10}
 parts=${PARTS:-"kafka inproc latency"}
 concurrency=${CONCURRENCY:-1200}
 kafka_passes=${KAFKA_PASSES:-2}
+deliver_processes=${DELIVER_PROCESSES:-1}
 work=$(mktemp -d /tmp/tr1l-bench.XXXXXX)
 chmod 755 "$work"
 cleanup() {
@@ -72,29 +74,37 @@ echo "|---|---|---|---|---|"
 if [[ " $parts " == *" kafka "* ]]; then
   # The broker starts cold: its JIT compiler takes a good share of the two cores during the first
   # pass, which a long-running broker does not pay. Each pass is reported; the last one is warm.
-  for pass in $(seq 1 "$kafka_passes"); do
-    label="pass $pass of $kafka_passes"
-    reset_targets
-    export TR1L_BUS="kafka://$TR1L_TEST_KAFKA_BROKERS?topic_prefix=bench$(date +%s).&partitions=12"
-    # Delivery and dispatch start together, as in production where the consumers are always up.
-    # `deliver --until-idle` exits once nothing has arrived for 3 s, and logs on the wall clock
-    # when it recorded its last outcome: that is the end. Nothing polls the database meanwhile.
-    started=$(now)
-    TR1L_LOG_LEVEL=info /usr/bin/time -f "%e %M" -o "$work/deliver.time" "$tr1l" deliver --concurrency 32 --until-idle \
-      >"$work/deliver.out" 2>"$work/deliver.err" &
-    deliver_pid=$!
-    /usr/bin/time -f "%e %M" -o "$work/dispatch.time" "$tr1l" dispatch --month "$month" --at 2026-11-30T12:00 \
-      >"$work/dispatch.out"
-    dispatched=$(now)
-    wait "$deliver_pid" || true
-    cat "$work/deliver.out" >&2
-    finished=$(grep -o 'last outcome recorded at unix time [0-9.]*' "$work/deliver.err" | grep -o '[0-9.]*$' || echo "$started")
-    sent=$(psql -tAq "$TR1L_DATABASE_URL" -c "SELECT count(*) FROM dispatch_target WHERE status = 'SENT'")
-    [[ "$sent" == "$targets" ]] || echo "deliver.sh: only $sent of $targets targets SENT" >&2
-    report "Kafka, zero-latency mock, dispatch alone ($label)" "$(seconds_between "$started" "$dispatched")" \
-      "$(rss_of "$work/dispatch.time")"
-    report "Kafka, zero-latency mock, dispatch → last outcome ($label)" "$(seconds_between "$started" "$finished")" \
-      "$(rss_of "$work/deliver.time") (deliver)"
+  for processes in $deliver_processes; do
+    for pass in $(seq 1 "$kafka_passes"); do
+      label="$processes deliver process$([[ $processes == 1 ]] || echo es), pass $pass of $kafka_passes"
+      reset_targets
+      export TR1L_BUS="kafka://$TR1L_TEST_KAFKA_BROKERS?topic_prefix=bench$(date +%s).&partitions=12"
+      # Delivery and dispatch start together, as in production where the consumers are always
+      # up. `deliver --until-idle` exits once nothing has arrived for 3 s and logs, on the wall
+      # clock, when it recorded its last outcome: the latest of those is the end. Nothing polls
+      # the database meanwhile.
+      started=$(now)
+      deliver_pids=()
+      for member in $(seq 1 "$processes"); do
+        TR1L_LOG_LEVEL=info /usr/bin/time -f "%e %M" -o "$work/deliver$member.time" "$tr1l" deliver --concurrency 32 \
+          --until-idle >"$work/deliver$member.out" 2>"$work/deliver$member.err" &
+        deliver_pids+=($!)
+      done
+      /usr/bin/time -f "%e %M" -o "$work/dispatch.time" "$tr1l" dispatch --month "$month" --at 2026-11-30T12:00 \
+        >"$work/dispatch.out"
+      dispatched=$(now)
+      wait "${deliver_pids[@]}" || true
+      cat "$work"/deliver*.out >&2
+      finished=$(cat "$work"/deliver*.err | grep -o 'last outcome recorded at unix time [0-9.]*' | grep -o '[0-9.]*$' |
+        sort -n | tail -1)
+      sent=$(psql -tAq "$TR1L_DATABASE_URL" -c "SELECT count(*) FROM dispatch_target WHERE status = 'SENT'")
+      [[ "$sent" == "$targets" ]] || echo "deliver.sh: only $sent of $targets targets SENT" >&2
+      rss=$(for member in $(seq 1 "$processes"); do echo "$(rss_of "$work/deliver$member.time")"; done | paste -sd+ -)
+      report "Kafka, zero-latency mock, dispatch alone ($label)" "$(seconds_between "$started" "$dispatched")" \
+        "$(rss_of "$work/dispatch.time")"
+      report "Kafka, zero-latency mock, dispatch → last outcome ($label)" "$(seconds_between "$started" "${finished:-$started}")" \
+        "$rss (deliver)"
+    done
   done
 fi
 
