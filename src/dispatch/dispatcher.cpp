@@ -66,14 +66,16 @@ DispatchSummary Dispatcher::dispatch_due(const DispatchOptions& options) {
   while (true) {
     std::int64_t exhausted_in_batch = 0;
     std::size_t examined = 0;
+    ports::UserId last_examined = selection.after_user_id;
     auto counting_decide = [&](const ports::DueTarget& target) {
       ++examined;
-      selection.after_user_id = std::max(selection.after_user_id, target.user_id);
+      last_examined = std::max(last_examined, target.user_id);
       ports::DispatchDecision decision = decide(target);
       if (decision.exhausted) ++exhausted_in_batch;
       return decision;
     };
     std::vector<ports::DeliveryRequest> requests = database_.deliveries().claim_due_targets(selection, counting_decide);
+    selection.after_user_id = last_examined;
     summary.exhausted += exhausted_in_batch;
     for (const ports::DeliveryRequest& request : requests) {
       if (publisher_) publisher_->publish(ports::Topic::DeliveryRequests, record_key(request), encode_request(request));
