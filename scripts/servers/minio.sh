@@ -15,6 +15,8 @@ EOF
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../lib/ports.sh
 source "$script_dir/../lib/ports.sh"
+# shellcheck source=../lib/go_binaries.sh
+source "$script_dir/../lib/go_binaries.sh"
 
 # Pinned versions: the @latest pseudo-versions the reachable Go proxy serves (it refuses RELEASE.*
 # tag and commit queries with 403 "This module version is not available"). Built with Go 1.26.8.
@@ -46,13 +48,6 @@ random_hex() {
   local hex
   hex="$(od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n')"
   printf '%s' "${hex:0:$1}" | tr 'a-f' 'A-F'
-}
-
-binary_has_version() { # binary_has_version BIN MODULE VERSION
-  [[ -x "$1" ]] || return 1
-  command -v go >/dev/null 2>&1 || return 0 # without Go, the stamp file is the only check
-  # `go version -m` reads the module version embedded in the binary's build info.
-  go version -m "$1" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)"
 }
 
 cmd_install() {

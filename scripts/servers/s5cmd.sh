@@ -17,6 +17,10 @@ S5CMD_MODULE="github.com/peak/s5cmd/v2"
 S5CMD_VERSION="v2.3.0"
 S5CMD_COMMIT="991c9fb"
 
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../lib/go_binaries.sh
+source "$script_dir/../lib/go_binaries.sh"
+
 cache_dir="${TR1L_CACHE:-$HOME/.cache/tr1l}"
 bin_dir="$cache_dir/bin"
 s5cmd_bin="$bin_dir/s5cmd"
@@ -24,13 +28,6 @@ stamp_file="$bin_dir/.s5cmd.stamp"
 stamp_text="s5cmd@$S5CMD_VERSION"
 
 die() { echo "s5cmd.sh: $*" >&2; exit 1; }
-
-binary_has_version() { # binary_has_version BIN MODULE VERSION
-  [[ -x "$1" ]] || return 1
-  command -v go >/dev/null 2>&1 || return 0 # without Go, the stamp file is the only check
-  # `go version -m` reads the module version embedded in the binary's build info.
-  go version -m "$1" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)"
-}
 
 cmd_install() {
   if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp_text" ]] &&
