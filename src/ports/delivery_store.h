@@ -140,7 +140,6 @@ struct SendingAttempt {
   DeliveryRequest request;
   std::string owner;  // common/worker_identity text
   std::int64_t started_at = 0;
-  std::optional<int> policy_version;
   domain::Reachability reach;  // of its target, to choose the next round
 };
 

@@ -759,7 +759,7 @@ TEST_P(DatabaseConformance, SweeperListsWaitingAndSendingAttemptsOldestFirst) {
   EXPECT_EQ(sending[0].request.attempt_id(), "2026-10/3/0");
   EXPECT_EQ(sending[0].owner, "worker-b");
   EXPECT_EQ(sending[0].started_at, 300);
-  EXPECT_EQ(sending[0].policy_version, 1);
+  EXPECT_EQ(sending[0].request.policy_version, 1);
   EXPECT_TRUE(sending[0].reach.email);
   EXPECT_FALSE(sending[0].reach.phone);
   EXPECT_EQ(sending[1].request.attempt_id(), "2026-10/2/0");

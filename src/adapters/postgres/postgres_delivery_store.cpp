@@ -184,7 +184,7 @@ ORDER BY published_at, month, user_id, round
 LIMIT $2::bigint)sql";
 
 constexpr std::string_view kSendingAttempts = R"sql(
-SELECT a.month, a.user_id, a.round, a.channel, a.policy_version, a.owner, a.started_at, t.policy_version,
+SELECT a.month, a.user_id, a.round, a.channel, a.policy_version, a.owner, a.started_at,
        t.email_ciphertext IS NOT NULL AND t.email_key IS NOT NULL,
        t.phone_ciphertext IS NOT NULL AND t.sms_key IS NOT NULL
 FROM delivery_attempt AS a
@@ -541,8 +541,7 @@ std::vector<ports::SendingAttempt> PostgresDeliveryStore::sending_attempts(std::
     attempt.request = read_request(rows, row);
     attempt.owner = optional_text(rows, row, 5).value_or("");
     attempt.started_at = is_null(rows, row, 6) ? 0 : int64_value(rows, row, 6);
-    attempt.policy_version = optional_int(rows, row, 7);
-    attempt.reach = domain::Reachability{bool_value(rows, row, 8), bool_value(rows, row, 9)};
+    attempt.reach = domain::Reachability{bool_value(rows, row, 7), bool_value(rows, row, 8)};
     attempts.push_back(std::move(attempt));
   }
   return attempts;

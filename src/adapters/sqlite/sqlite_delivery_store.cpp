@@ -142,7 +142,7 @@ ORDER BY published_at, month, user_id, round
 LIMIT ?2)sql";
 
 constexpr std::string_view kSendingAttempts = R"sql(
-SELECT a.month, a.user_id, a.round, a.channel, a.policy_version, a.owner, a.started_at, t.policy_version,
+SELECT a.month, a.user_id, a.round, a.channel, a.policy_version, a.owner, a.started_at,
        t.email_ciphertext IS NOT NULL AND t.email_key IS NOT NULL,
        t.phone_ciphertext IS NOT NULL AND t.sms_key IS NOT NULL
 FROM delivery_attempt AS a
@@ -446,8 +446,7 @@ std::vector<ports::SendingAttempt> SqliteDeliveryStore::sending_attempts(std::si
     attempt.request = read_request(select);
     attempt.owner = select.optional_text(5).value_or("");
     attempt.started_at = select.optional_integer(6).value_or(0);
-    attempt.policy_version = optional_small(select, 7);
-    attempt.reach = domain::Reachability{select.integer(8) != 0, select.integer(9) != 0};
+    attempt.reach = domain::Reachability{select.integer(7) != 0, select.integer(8) != 0};
     attempts.push_back(std::move(attempt));
   }
   return attempts;
