@@ -30,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 now() { date +%s.%N; }
-seconds_between() { awk -v a="$1" -v b="$2" -v minus="${3:-0}" 'BEGIN { printf "%.1f", b - a - minus }'; }
+seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 rss_of() { awk '{ printf "%.0f", $2 / 1024 }' "$1"; }
 
 bash "$root/scripts/servers/postgres.sh" start "$work/postgres" >/dev/null
