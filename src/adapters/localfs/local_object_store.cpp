@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <system_error>
 #include <thread>
@@ -166,20 +164,35 @@ std::string LocalObjectStore::get(const std::string& key) {
   if (const auto problem = common::object_key_problem(key)) {
     throw ports::ObjectStoreError("GET " + object_name(root_, key) + ": invalid key: " + *problem);
   }
+  // One open and one fstat: delivery reads an object per send, and resolving the path twice
+  // (a status check, then the open) was a tenth of its CPU.
   const fs::path path = root_ / key;
-  std::error_code error;
-  const fs::file_status status = fs::status(path, error);
-  // A directory is a key prefix, not an object, exactly as in the bucket.
-  // (A path through a regular file reports not_found too: ENOTDIR, no such object either.)
-  if (status.type() == fs::file_type::not_found || status.type() == fs::file_type::directory) {
+  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // A path through a regular file fails with ENOTDIR: no such object either.
+  if (!file.valid() && (errno == ENOENT || errno == ENOTDIR)) {
     throw ports::ObjectNotFound("GET " + object_name(root_, key) + ": no such object");
   }
-  if (error) throw ports::ObjectStoreError("GET " + object_name(root_, key) + ": " + error.message());
-  std::ifstream input(path, std::ios::binary);
-  if (!input) throw ports::ObjectStoreError("GET " + object_name(root_, key) + ": cannot open");
-  std::string bytes{std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
-  if (input.bad()) throw ports::ObjectStoreError("GET " + object_name(root_, key) + ": read failed");
-  return bytes;
+  try {
+    if (!file.valid()) fail_with_errno("cannot open");
+    struct stat status {};
+    if (::fstat(file.get(), &status) != 0) fail_with_errno("cannot stat");
+    // A directory is a key prefix, not an object, exactly as in the bucket.
+    if (S_ISDIR(status.st_mode)) throw ports::ObjectNotFound("GET " + object_name(root_, key) + ": no such object");
+    // Objects are replaced by renaming a new file over them, never rewritten in place, so the
+    // size is the size of this open file for good.
+    std::string bytes(static_cast<std::size_t>(status.st_size), '\0');
+    std::size_t filled = 0;
+    while (filled < bytes.size()) {
+      const ssize_t count = ::read(file.get(), bytes.data() + filled, bytes.size() - filled);
+      if (count < 0 && errno == EINTR) continue;
+      if (count < 0) fail_with_errno("read failed");
+      if (count == 0) throw StoreFailure("the file ended early");
+      filled += static_cast<std::size_t>(count);
+    }
+    return bytes;
+  } catch (const StoreFailure& failure) {
+    throw ports::ObjectStoreError("GET " + object_name(root_, key) + ": " + failure.what());
+  }
 }
 
 }  // namespace tr1l::adapters::localfs
