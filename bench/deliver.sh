@@ -32,6 +32,17 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 rss_of() { awk '{ printf "%.0f", $2 / 1024 }' "$1"; }
+# CPU seconds a server has used so far: the process, its live children, and the children it has
+# reaped (PostgreSQL's backends end with the client's connection; their time moves to the
+# postmaster's cutime/cstime, fields 16 and 17 of /proc/PID/stat).
+ticks=$(getconf CLK_TCK)
+server_cpu_seconds() {  # pid
+  { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"
+    for child in $(ps -o pid= --ppid "$1"); do awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || true; done
+  } | awk -v hz="$ticks" '{ total += $1 } END { printf "%.2f", total / hz }'
+}
+client_cpu_seconds() { awk '{ total += $3 + $4 } END { printf "%.2f", total }' "$@"; }  # /usr/bin/time files
+per_delivery_us() { awk -v s="$1" -v n="$targets" 'BEGIN { printf "%.0f", s * 1e6 / n }'; }
 
 bash "$root/scripts/servers/postgres.sh" start "$work/postgres" >/dev/null
 # shellcheck disable=SC1091
@@ -40,6 +51,8 @@ bash "$root/scripts/servers/kafka.sh" install >/dev/null
 bash "$root/scripts/servers/kafka.sh" start "$work/kafka" >/dev/null
 # shellcheck disable=SC1091
 source "$work/kafka/env"
+postgres_pid=$(head -1 "$work/postgres/data/postmaster.pid")
+kafka_pid=$(cat "$work/kafka/kafka.pid")
 
 export TR1L_DATABASE_URL="$TR1L_TEST_POSTGRES_URL"
 export TR1L_HOME="$work/home"
@@ -71,6 +84,7 @@ echo
 echo "| measurement | targets | seconds | deliveries/s | peak RSS MiB |"
 echo "|---|---|---|---|---|"
 
+cpu_lines=()
 if [[ " $parts " == *" kafka "* ]]; then
   # The broker starts cold: its JIT compiler takes a good share of the two cores during the first
   # pass, which a long-running broker does not pay. Each pass is reported; the last one is warm.
@@ -83,17 +97,28 @@ if [[ " $parts " == *" kafka "* ]]; then
       # up. `deliver --until-idle` exits once nothing has arrived for 3 s and logs, on the wall
       # clock, when it recorded its last outcome: the latest of those is the end. Nothing polls
       # the database meanwhile.
+      postgres_before=$(server_cpu_seconds "$postgres_pid")
+      kafka_before=$(server_cpu_seconds "$kafka_pid")
       started=$(now)
       deliver_pids=()
       for member in $(seq 1 "$processes"); do
-        TR1L_LOG_LEVEL=info /usr/bin/time -f "%e %M" -o "$work/deliver$member.time" "$tr1l" deliver --concurrency 32 \
+        TR1L_LOG_LEVEL=info /usr/bin/time -f "%e %M %U %S" -o "$work/deliver$member.time" "$tr1l" deliver --concurrency 32 \
           --until-idle >"$work/deliver$member.out" 2>"$work/deliver$member.err" &
         deliver_pids+=($!)
       done
-      /usr/bin/time -f "%e %M" -o "$work/dispatch.time" "$tr1l" dispatch --month "$month" --at 2026-11-30T12:00 \
+      /usr/bin/time -f "%e %M %U %S" -o "$work/dispatch.time" "$tr1l" dispatch --month "$month" --at 2026-11-30T12:00 \
         >"$work/dispatch.out"
       dispatched=$(now)
       wait "${deliver_pids[@]}" || true
+      sleep 1  # the backends of the exited clients are reaped
+      postgres_cpu=$(awk -v a="$postgres_before" -v b="$(server_cpu_seconds "$postgres_pid")" 'BEGIN { print b - a }')
+      kafka_cpu=$(awk -v a="$kafka_before" -v b="$(server_cpu_seconds "$kafka_pid")" 'BEGIN { print b - a }')
+      dispatch_cpu=$(client_cpu_seconds "$work/dispatch.time")
+      deliver_cpu=$(client_cpu_seconds "$work"/deliver*.time)
+      total_cpu=$(awk -v a="$postgres_cpu" -v b="$kafka_cpu" -v c="$dispatch_cpu" -v d="$deliver_cpu" 'BEGIN { print a + b + c + d }')
+      cpu_lines+=("$(printf '| %s | %s | %s | %s | %s | %s |' "$label" "$(per_delivery_us "$postgres_cpu")" \
+        "$(per_delivery_us "$kafka_cpu")" "$(per_delivery_us "$dispatch_cpu")" "$(per_delivery_us "$deliver_cpu")" \
+        "$(per_delivery_us "$total_cpu")")")
       cat "$work"/deliver*.out >&2
       finished=$(cat "$work"/deliver*.err | grep -o 'last outcome recorded at unix time [0-9.]*' | grep -o '[0-9.]*$' |
         sort -n | tail -1)
@@ -126,4 +151,14 @@ if [[ " $parts " == *" latency "* ]]; then
   grep "deliver:\|targets" "$work/run.out" >&2
   seconds=$(grep -o '; [0-9.]* s (' "$work/run.out" | tail -1 | tr -dc '0-9.')
   report "Kafka, 1 s latency, 1 % e-mail failure, $concurrency in flight (tr1l run)" "$seconds" "$(rss_of "$work/run.time")"
+fi
+
+if [[ ${#cpu_lines[@]} -gt 0 ]]; then
+  echo
+  echo "CPU per delivery on the Kafka passes, in µs (servers: the process and its children; the"
+  echo "kernel's own work, such as loopback networking, is partly outside these):"
+  echo
+  echo "| pass | PostgreSQL | Kafka broker | tr1l dispatch | tr1l deliver | total |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s\n' "${cpu_lines[@]}"
 fi
