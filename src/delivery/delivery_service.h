@@ -5,8 +5,10 @@
 // redelivery never means a second send.
 //
 // One coordinating thread polls, claims and records in batches; `concurrency` sender threads
-// prepare and send. The coordinator stops polling while `2 × concurrency` requests are in flight,
-// so a slow channel holds back the bus instead of growing memory. The same thread sweeps: an
+// prepare and send. Where the database's writers run in parallel, a recorder thread with its own
+// connection records the outcomes instead, while the coordinator claims the next batch. The
+// coordinator stops polling while `2 × concurrency` requests are in flight, so a slow channel
+// holds back the bus instead of growing memory. The coordinator also sweeps: an
 // attempt whose sender vanished mid-send (owner process gone, or no outcome after
 // `stuck_after`) is recorded UNKNOWN and its target moves to the next channel — never resent on
 // the same one; a PUBLISHED attempt whose request may have been lost is published again.

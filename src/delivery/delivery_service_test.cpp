@@ -32,9 +32,11 @@ DeliveryOptions with_concurrency(int concurrency, std::size_t batch_size) {
   return options;
 }
 
-class DeliveryServiceTest : public ::testing::Test {
+// Each test runs twice: outcomes recorded by the coordinator itself (SQLite), and by a recorder
+// thread with its own connection (PostgreSQL).
+class DeliveryServiceTest : public ::testing::TestWithParam<bool> {
  protected:
-  DeliveryServiceTest() : clock_(local(11, 1, 12)) {}
+  DeliveryServiceTest() : world_(GetParam()), clock_(local(11, 1, 12)) {}
 
   dispatch::DispatchSummary dispatch() {
     auto publisher = bus_.publisher();
@@ -66,7 +68,7 @@ class DeliveryServiceTest : public ::testing::Test {
   RecordingSender email_, sms_, kakao_;
 };
 
-TEST_F(DeliveryServiceTest, SendsTheDecryptedDestinationAndTheVerifiedDocument) {
+TEST_P(DeliveryServiceTest, SendsTheDecryptedDestinationAndTheVerifiedDocument) {
   world_.add_targets({target(7), target(8).no_email()});
   EXPECT_EQ(dispatch().published, 2);
   DeliveryCounts counts = deliver();
@@ -89,7 +91,7 @@ TEST_F(DeliveryServiceTest, SendsTheDecryptedDestinationAndTheVerifiedDocument) 
   EXPECT_EQ(bus_.results_published(), 2);
 }
 
-TEST_F(DeliveryServiceTest, AFailedRoundMovesToTheNextChannelAfterTheRetryDelay) {
+TEST_P(DeliveryServiceTest, AFailedRoundMovesToTheNextChannelAfterTheRetryDelay) {
   world_.add_targets({target(1)});
   email_.failing = {1};
   dispatch();
@@ -112,7 +114,7 @@ TEST_F(DeliveryServiceTest, AFailedRoundMovesToTheNextChannelAfterTheRetryDelay)
   EXPECT_EQ(attempts[1].channel, domain::Channel::Sms);
 }
 
-TEST_F(DeliveryServiceTest, EveryChannelFailingExhaustsTheTarget) {
+TEST_P(DeliveryServiceTest, EveryChannelFailingExhaustsTheTarget) {
   world_.add_targets({target(1)});
   email_.failing = sms_.failing = kakao_.failing = {1};
   for (int round = 0; round < 3; ++round) {
@@ -129,7 +131,7 @@ TEST_F(DeliveryServiceTest, EveryChannelFailingExhaustsTheTarget) {
   EXPECT_EQ(attempts[2].status, "FAILED");
 }
 
-TEST_F(DeliveryServiceTest, ARedeliveredRequestIsNeverSentTwice) {
+TEST_P(DeliveryServiceTest, ARedeliveredRequestIsNeverSentTwice) {
   world_.add_targets({target(1), target(2)});
   dispatch();
   // The same request again, as Kafka redelivers after a crash before the commit.
@@ -147,7 +149,7 @@ TEST_F(DeliveryServiceTest, ARedeliveredRequestIsNeverSentTwice) {
   EXPECT_EQ(email_.messages().size(), 2u);
 }
 
-TEST_F(DeliveryServiceTest, PoisonRecordsGoToTheDeadLetterTopicWhileTheRestFlows) {
+TEST_P(DeliveryServiceTest, PoisonRecordsGoToTheDeadLetterTopicWhileTheRestFlows) {
   world_.add_targets({target(1)});
   auto publisher = bus_.publisher();
   publisher->publish(ports::Topic::DeliveryRequests, "9", "this is not json");
@@ -167,7 +169,7 @@ TEST_F(DeliveryServiceTest, PoisonRecordsGoToTheDeadLetterTopicWhileTheRestFlows
   EXPECT_NE(letters[2].payload.find("no attempt 2026-10/9/0 on channel EMAIL"), std::string::npos);
 }
 
-TEST_F(DeliveryServiceTest, ATamperedDocumentIsNotSentAndTheTargetMovesOn) {
+TEST_P(DeliveryServiceTest, ATamperedDocumentIsNotSentAndTheTargetMovesOn) {
   world_.add_targets({target(1)});
   std::filesystem::path object = world_.invoice_root() / invoicing::email_object_key(kOctober, 1);
   std::filesystem::resize_file(object, std::filesystem::file_size(object) - 1);
@@ -181,7 +183,7 @@ TEST_F(DeliveryServiceTest, ATamperedDocumentIsNotSentAndTheTargetMovesOn) {
   EXPECT_NE(attempts[0].error.find(invoicing::email_object_key(kOctober, 1)), std::string::npos) << attempts[0].error;
 }
 
-TEST_F(DeliveryServiceTest, AnAttemptLeftSendingByADeadProcessIsJudgedUnknownAndNeverResentOnItsChannel) {
+TEST_P(DeliveryServiceTest, AnAttemptLeftSendingByADeadProcessIsJudgedUnknownAndNeverResentOnItsChannel) {
   world_.add_targets({target(1), target(2).no_email()});
   dispatch();
   bus_.consumer("drain")->poll(100, 0ms);  // the killed consumer had taken them
@@ -210,7 +212,7 @@ TEST_F(DeliveryServiceTest, AnAttemptLeftSendingByADeadProcessIsJudgedUnknownAnd
   EXPECT_EQ(kakao_.messages()[0].user_id, 2);
 }
 
-TEST_F(DeliveryServiceTest, AnAttemptSilentLongerThanStuckAfterIsJudgedUnknownButARecentOneIsLeftAlone) {
+TEST_P(DeliveryServiceTest, AnAttemptSilentLongerThanStuckAfterIsJudgedUnknownButARecentOneIsLeftAlone) {
   world_.add_targets({target(1), target(2)});
   dispatch();
   bus_.consumer("drain")->poll(100, 0ms);
@@ -233,7 +235,7 @@ TEST_F(DeliveryServiceTest, AnAttemptSilentLongerThanStuckAfterIsJudgedUnknownBu
   EXPECT_TRUE(email_.messages().empty());
 }
 
-TEST_F(DeliveryServiceTest, ASlowChannelBoundsTheSendsInFlight) {
+TEST_P(DeliveryServiceTest, ASlowChannelBoundsTheSendsInFlight) {
   std::vector<testing::TargetSpec> specs;
   for (ports::UserId user = 1; user <= 40; ++user) specs.push_back(target(user));
   world_.add_targets(specs);
@@ -245,7 +247,29 @@ TEST_F(DeliveryServiceTest, ASlowChannelBoundsTheSendsInFlight) {
   EXPECT_GE(email_.maximum_in_flight(), 2);
 }
 
-TEST_F(DeliveryServiceTest, OnTheInProcessBusWaitingClaimsAreRepublishedAtStart) {
+// Many small batches: on the recorder thread, outcomes of one batch are recorded while the next
+// is claimed and sent. Every round is sent and counted once, and nothing is left in flight.
+TEST_P(DeliveryServiceTest, ManySmallBatchesAreEachSentRecordedAndCountedOnce) {
+  std::vector<testing::TargetSpec> specs;
+  for (ports::UserId user = 1; user <= 300; ++user) specs.push_back(user % 10 == 0 ? target(user).no_email() : target(user));
+  world_.add_targets(specs);
+  email_.failing = {3, 33};
+  EXPECT_EQ(dispatch().published, 300);
+  DeliveryCounts counts = deliver(with_concurrency(4, 7));
+  EXPECT_EQ(counts.sent, 298);  // users 3 and 33 wait for their SMS round
+  EXPECT_EQ(counts.failed, 2);
+  EXPECT_EQ(counts.sent_by_channel[domain::Channel::Email], 268);
+  EXPECT_EQ(counts.sent_by_channel[domain::Channel::Sms], 30);
+  EXPECT_EQ(bus_.results_published(), 300);
+  std::set<ports::UserId> emailed;
+  for (const ports::OutgoingMessage& message : email_.messages()) EXPECT_TRUE(emailed.insert(message.user_id).second);
+  EXPECT_EQ(emailed.size(), 268u);
+  EXPECT_EQ(world_.status_of(3), "RETRY");
+  EXPECT_EQ(world_.status_of(299), "SENT");
+  EXPECT_EQ(world_.status_of(300), "SENT");
+}
+
+TEST_P(DeliveryServiceTest, OnTheInProcessBusWaitingClaimsAreRepublishedAtStart) {
   world_.add_targets({target(1), target(2)});
   dispatch::Dispatcher dispatcher(world_.database(), nullptr, clock_);  // `tr1l dispatch` in another process
   dispatch::DispatchOptions options;
@@ -255,6 +279,11 @@ TEST_F(DeliveryServiceTest, OnTheInProcessBusWaitingClaimsAreRepublishedAtStart)
   EXPECT_EQ(counts.republished, 2);
   EXPECT_EQ(counts.sent, 2);
 }
+
+INSTANTIATE_TEST_SUITE_P(Recording, DeliveryServiceTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "OnARecorderThread" : "OnTheCoordinator";
+                         });
 
 }  // namespace
 }  // namespace tr1l::delivery

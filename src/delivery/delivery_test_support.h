@@ -68,16 +68,27 @@ inline std::string html_of(ports::UserId user_id) {
 }
 inline std::string sms_of(ports::UserId user_id) { return "[TR1L] 10월 요금 52,000원 #" + std::to_string(user_id); }
 
+// SQLite that says its writers run in parallel, so that the delivery service records outcomes
+// on a thread and connection of their own, as it does on PostgreSQL (SQLite has the two writers
+// take turns, which changes the timing, not the outcome).
+class SqliteClaimingParallelWrites final : public adapters::sqlite::SqliteDatabase {
+ public:
+  using SqliteDatabase::SqliteDatabase;
+  bool writes_in_parallel() const override { return true; }
+};
+
 class DeliveryWorld {
  public:
-  DeliveryWorld() : cipher_(keys_) {
+  explicit DeliveryWorld(bool parallel_writes = false) : cipher_(keys_), parallel_writes_(parallel_writes) {
     use_time_zone("Asia/Seoul");
     database_ = open_database();
     database_->migrate();
   }
 
   std::unique_ptr<ports::Database> open_database() const {
-    return std::make_unique<adapters::sqlite::SqliteDatabase>((directory_.path() / "tr1l.db").string());
+    const std::string path = (directory_.path() / "tr1l.db").string();
+    if (parallel_writes_) return std::make_unique<SqliteClaimingParallelWrites>(path);
+    return std::make_unique<adapters::sqlite::SqliteDatabase>(path);
   }
   ports::DatabaseFactory database_factory() const {
     return [this] { return open_database(); };
@@ -129,6 +140,7 @@ class DeliveryWorld {
   tr1l::testing::TemporaryDirectory directory_;
   ingest::testing::TestKeyRing keys_;
   crypto::PiiCipher cipher_;
+  bool parallel_writes_;
   std::unique_ptr<ports::Database> database_;
 };
 

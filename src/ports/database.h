@@ -197,6 +197,9 @@ class Database {
  public:
   virtual ~Database() = default;
   virtual std::string_view backend() const = 0;  // "sqlite" or "postgres"
+  // Whether two connections' write transactions run at the same time (PostgreSQL) rather than
+  // in turn (SQLite): a job opens a second writing connection only where that overlaps work.
+  virtual bool writes_in_parallel() const = 0;
   // Applies the migrations in migrations/<backend>/ that have not been applied yet.
   virtual void migrate() = 0;
   virtual CustomerStore& customers() = 0;

@@ -40,6 +40,7 @@ class ScratchBackedDatabase final : public ports::Database {
       : scratch_(server_url), database_(scratch_.url()) {}
 
   std::string_view backend() const override { return database_.backend(); }
+  bool writes_in_parallel() const override { return database_.writes_in_parallel(); }
   void migrate() override { database_.migrate(); }
   ports::CustomerStore& customers() override { return database_.customers(); }
   ports::WorkLedger& work() override { return database_.work(); }

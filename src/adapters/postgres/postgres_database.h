@@ -103,6 +103,7 @@ class PostgresDatabase final : public ports::Database {
   ~PostgresDatabase() override;
 
   std::string_view backend() const override { return "postgres"; }
+  bool writes_in_parallel() const override { return true; }
   // Applies the pending files of migrations/postgres/, each in its own transaction, serialised
   // across processes by an advisory lock and recorded in schema_migration.
   void migrate() override;

@@ -16,6 +16,7 @@ class SqliteDatabase : public ports::Database {
   ~SqliteDatabase() override;
 
   std::string_view backend() const override { return "sqlite"; }
+  bool writes_in_parallel() const override { return false; }
   void migrate() override;
   ports::CustomerStore& customers() override;
   ports::WorkLedger& work() override;
