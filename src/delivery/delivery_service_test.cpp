@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "adapters/inproc/in_process_bus.h"
+#include "adapters/sqlite/sqlite_handle.h"
 #include "common/manual_clock.h"
 #include "common/worker_identity.h"
 #include "delivery/delivery_test_support.h"
@@ -267,6 +268,30 @@ TEST_P(DeliveryServiceTest, ManySmallBatchesAreEachSentRecordedAndCountedOnce) {
   EXPECT_EQ(world_.status_of(3), "RETRY");
   EXPECT_EQ(world_.status_of(299), "SENT");
   EXPECT_EQ(world_.status_of(300), "SENT");
+}
+
+// A database that refuses the outcomes stops delivery with its error, from the recorder thread
+// as from the coordinator. The sends stay SENDING for the sweeper, and nothing is acknowledged.
+TEST_P(DeliveryServiceTest, AnOutcomeTheDatabaseRefusesStopsDeliveryAndLeavesTheAttemptsSending) {
+  world_.add_targets({target(1), target(2)});
+  dispatch();
+  adapters::sqlite::Connection(world_.database_path())
+      .execute("CREATE TRIGGER refuse_outcomes BEFORE UPDATE OF status ON delivery_attempt "
+               "WHEN NEW.status = 'SENT' BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END");
+  try {
+    deliver();
+    ADD_FAILURE() << "delivery went on although its outcomes could not be recorded";
+  } catch (const std::exception& error) {
+    EXPECT_NE(std::string(error.what()).find("disk full (test)"), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(email_.messages().size(), 2u);
+  EXPECT_EQ(bus_.results_published(), 0);
+  for (ports::UserId user : {1, 2}) {
+    const auto attempts = attempts_of(user);
+    ASSERT_EQ(attempts.size(), 1u);
+    EXPECT_EQ(attempts[0].status, "SENDING");
+    EXPECT_EQ(world_.status_of(user), "QUEUED");
+  }
 }
 
 TEST_P(DeliveryServiceTest, OnTheInProcessBusWaitingClaimsAreRepublishedAtStart) {

@@ -85,10 +85,10 @@ class DeliveryWorld {
     database_->migrate();
   }
 
+  std::string database_path() const { return (directory_.path() / "tr1l.db").string(); }
   std::unique_ptr<ports::Database> open_database() const {
-    const std::string path = (directory_.path() / "tr1l.db").string();
-    if (parallel_writes_) return std::make_unique<SqliteClaimingParallelWrites>(path);
-    return std::make_unique<adapters::sqlite::SqliteDatabase>(path);
+    if (parallel_writes_) return std::make_unique<SqliteClaimingParallelWrites>(database_path());
+    return std::make_unique<adapters::sqlite::SqliteDatabase>(database_path());
   }
   ports::DatabaseFactory database_factory() const {
     return [this] { return open_database(); };
