@@ -10,6 +10,7 @@
 # this measures throughput, not the calendar. Usage: bench/deliver.sh  (or USERS=100000 ...;
 # PARTS="kafka inproc latency" selects measurements; KAFKA_PASSES (2) repeats the Kafka one;
 # DELIVER_PROCESSES ("1"; "1 2" for both) runs that many `tr1l deliver` members of the group).
+# After the table, the CPU each Kafka pass cost per delivery: PostgreSQL, broker, dispatch, deliver.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
