@@ -469,10 +469,12 @@ DeliveryCounts DeliveryService::Engine::run(const std::atomic<bool>& stop, Progr
       {
         std::unique_lock lock(mutex_);
         if (recorder_error_) std::rethrow_exception(recorder_error_);
+        // Claimed requests still with the senders: the rest are finished, waiting for a batch, or
+        // with the recorder thread.
+        auto at_senders = [&] { return in_flight_ - finished_.size() - unrecorded.size() - recording_; };
         // Nothing to do but wait: no finished send to collect, no batch that may be recorded at
         // once, and no room (or no wish) to poll. The recorder thread, too, ends a wait.
-        const bool batch_complete =
-            !unrecorded.empty() && in_flight_ == unrecorded.size() + finished_.size() + recording_;
+        const bool batch_complete = !unrecorded.empty() && at_senders() == 0;
         const bool may_poll = in_flight_ < maximum_in_flight && !stopping;
         const bool stopped = stopping && in_flight_ == 0;
         if (finished_.empty() && !batch_complete && !may_poll && !stopped) {
@@ -483,7 +485,7 @@ DeliveryCounts DeliveryService::Engine::run(const std::atomic<bool>& stop, Progr
           for (FinishedJob& job : finished_) unrecorded.push_back(std::move(job));
           finished_.clear();
         }
-        sends_outstanding = in_flight_ > unrecorded.size() + recording_;
+        sends_outstanding = at_senders() > 0;
       }
       if (!unrecorded.empty() &&
           (unrecorded.size() >= options_.batch_size || !sends_outstanding || stopping ||
