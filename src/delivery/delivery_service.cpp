@@ -67,7 +67,7 @@ class DeliveryService::Engine {
 
   // Recorder side: records a batch, publishes its results, acknowledges its records.
   void recorder_loop();
-  void record(ports::Database& database, ports::BusPublisher& publisher, const OutcomeBatch& batch);
+  void record(ports::Database& database, const OutcomeBatch& batch);
 
   // Coordinator side.
   void handle_records(std::vector<ports::ReceivedRecord> records);
@@ -116,12 +116,11 @@ class DeliveryService::Engine {
   bool closing_ = false;
 
   // With a database whose writers run in parallel, outcomes are recorded by a thread of their
-  // own, on its own connection and publisher, while the coordinator claims the next requests.
+  // own, on its own connection, while the coordinator claims the next requests.
   // Taking turns, a batch of 1,000 costs ~24 ms to claim and ~35 ms to record on PostgreSQL,
   // which would hold one process below ~17,000 deliveries/s however many cores the database has.
   // Otherwise the coordinator records them itself. All under mutex_.
   std::unique_ptr<ports::Database> recorder_database_;
-  std::unique_ptr<ports::BusPublisher> recorder_publisher_;
   std::condition_variable record_ready_;
   std::deque<OutcomeBatch> to_record_;
   std::size_t recording_ = 0;  // jobs handed to the recorder thread and not yet recorded
@@ -303,13 +302,12 @@ OutcomeBatch DeliveryService::Engine::outcomes_of(std::vector<FinishedJob> finis
   return batch;
 }
 
-void DeliveryService::Engine::record(ports::Database& database, ports::BusPublisher& publisher,
-                                     const OutcomeBatch& batch) {
+void DeliveryService::Engine::record(ports::Database& database, const OutcomeBatch& batch) {
   database.deliveries().record_outcomes(batch.outcomes, owner_);
   for (std::size_t index = 0; index < batch.finished.size(); ++index) {
     const ports::AttemptOutcome& outcome = batch.outcomes[index];
-    publisher.publish(ports::Topic::DeliveryResults, dispatch::record_key(outcome.request),
-                      dispatch::encode_result(outcome));
+    publisher_->publish(ports::Topic::DeliveryResults, dispatch::record_key(outcome.request),
+                        dispatch::encode_result(outcome));
     consumer_->acknowledge(batch.finished[index].job.record);
   }
   tally([&](DeliveryCounts& counts) {
@@ -334,7 +332,7 @@ void DeliveryService::Engine::record_finished(std::vector<FinishedJob> finished)
   OutcomeBatch batch = outcomes_of(std::move(finished));
   const std::size_t size = batch.finished.size();
   if (!recorder_database_) {
-    record(*database_, *publisher_, batch);
+    record(*database_, batch);
     std::lock_guard lock(mutex_);
     in_flight_ -= size;
     return;
@@ -358,7 +356,7 @@ void DeliveryService::Engine::recorder_loop() {
       to_record_.pop_front();
     }
     try {
-      record(*recorder_database_, *recorder_publisher_, batch);
+      record(*recorder_database_, batch);
     } catch (...) {
       // The coordinator rethrows it; these attempts stay SENDING for the sweeper.
       std::lock_guard lock(mutex_);
@@ -425,10 +423,7 @@ DeliveryCounts DeliveryService::Engine::run(const std::atomic<bool>& stop, Progr
   database_ = dependencies_.open_database();
   publisher_ = dependencies_.bus.publisher();
   consumer_ = dependencies_.bus.consumer(options_.group);
-  if (database_->writes_in_parallel()) {
-    recorder_database_ = dependencies_.open_database();
-    recorder_publisher_ = dependencies_.bus.publisher();
-  }
+  if (database_->writes_in_parallel()) recorder_database_ = dependencies_.open_database();
   // Enough requests in flight to keep every sender and whole database batches busy, and no more:
   // the coordinator stops polling at this bound (backpressure on the bus).
   const std::size_t maximum_in_flight =

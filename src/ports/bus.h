@@ -25,6 +25,7 @@ enum class Topic {
   DeadLetters,       // records that could not be parsed or processed, with the reason
 };
 
+// Safe to use from several threads (delivery's coordinator and recorder share one).
 class BusPublisher {
  public:
   virtual ~BusPublisher() = default;
