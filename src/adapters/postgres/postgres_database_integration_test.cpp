@@ -674,8 +674,40 @@ TEST_F(PostgresDatabaseTest, ConcurrentFirstDispatchersAgreeOnOneActivePolicy) {
   EXPECT_EQ(check.policies().list_policies().size(), 1u);
 }
 
-// The due query must walk the partial index in user order, not re-read claimed targets, and keep
-// the send day as an index condition. The statement is the adapter's (postgres_delivery_store.cpp)
+// Dispatch's status change touches no index of dispatch_target, so PostgreSQL updates the rows in
+// place (HOT) instead of writing new index entries (migrations/postgres/0004_delivery_hot_path.sql).
+// The dispatching backend reports its counts when its connection closes.
+TEST_F(PostgresDatabaseTest, DispatchUpdatesTargetsInPlace) {
+  constexpr UserId kTargets = 2000;
+  {
+    PostgresDatabase database(url());
+    database.migrate();
+    std::vector<ports::DispatchTarget> targets;
+    for (UserId id = 1; id <= kTargets; ++id) targets.push_back(reachable_target(id, std::nullopt));
+    database.targets().store_targets(targets);
+    std::size_t claimed = 0;
+    for (;;) {
+      const auto requests = database.deliveries().claim_due_targets({kOctober, kDispatchTime, 31, 12, 500}, first_channel);
+      if (requests.empty()) break;
+      claimed += requests.size();
+    }
+    ASSERT_EQ(claimed, static_cast<std::size_t>(kTargets));
+  }
+  Connection connection(url());
+  std::int64_t updated = 0, in_place = 0;
+  for (int poll = 0; poll < 200 && updated < kTargets; ++poll) {
+    Result stats = connection.execute(
+        "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'dispatch_target'");
+    updated = int64_value(stats.get(), 0, 0);
+    in_place = int64_value(stats.get(), 0, 1);
+    if (updated < kTargets) std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  ASSERT_EQ(updated, kTargets);
+  EXPECT_EQ(in_place, kTargets);
+}
+
+// The due query must walk the partial index in user order and keep the send day as an index
+// condition. The statement is the adapter's (postgres_delivery_store.cpp)
 // without the quiet-hours term, which only filters, planned generically as the adapter plans it.
 TEST_F(PostgresDatabaseTest, DueQueryWalksTheDueIndexInUserOrder) {
   PostgresDatabase database(url());
@@ -687,7 +719,7 @@ TEST_F(PostgresDatabaseTest, DueQueryWalksTheDueIndexInUserOrder) {
   connection.execute("ANALYZE dispatch_target");
   connection.execute("SET plan_cache_mode = force_generic_plan");
   connection.execute(
-      "PREPARE due AS SELECT user_id FROM dispatch_target WHERE month = $1::text "
+      "PREPARE due AS SELECT user_id FROM dispatch_target WHERE month = $1::text AND sent_at IS NULL "
       "AND status IN ('READY', 'RETRY') AND (status = 'READY' OR next_attempt_at <= $2::bigint) "
       "AND COALESCE(send_day, 1) <= $3::integer ORDER BY user_id LIMIT $4::bigint FOR UPDATE SKIP LOCKED");
   Result plan = connection.execute("EXPLAIN EXECUTE due('2026-10', 0, 10, 1000)");

@@ -71,9 +71,10 @@ UPDATE dispatch_policy SET state = 'RETIRED', retired_at = $1::bigint WHERE vers
 // Due: READY, or RETRY whose time has come; the send day (1 when unset) has come; and not inside
 // the target's quiet hours [quiet_from, quiet_to), a window that crosses midnight when
 // quiet_from > quiet_to (domain::is_quiet is the reference; equal ends are never quiet). The
-// status IN (...) term is the predicate of the dispatch_target_due index, whose user id order
-// serves ORDER BY ... LIMIT. SKIP LOCKED passes over rows a concurrent dispatcher is claiming
-// right now instead of waiting for them or claiming them twice.
+// sent_at IS NULL term is the predicate of the dispatch_target_due index (targets not yet sent),
+// whose user id order serves ORDER BY ... LIMIT; the caller's `after_user_id` cursor keeps a pass
+// from re-reading the QUEUED rows it claimed. SKIP LOCKED passes over rows a concurrent dispatcher
+// is claiming right now instead of waiting for them or claiming them twice.
 constexpr std::string_view kSelectDue = R"sql(
 SELECT user_id, status, round, policy_version,
        email_ciphertext IS NOT NULL AND email_key IS NOT NULL,
@@ -81,6 +82,7 @@ SELECT user_id, status, round, policy_version,
 FROM dispatch_target
 WHERE month = $1::text
   AND user_id > $6::bigint
+  AND sent_at IS NULL
   AND status IN ('READY', 'RETRY')
   AND (status = 'READY' OR next_attempt_at <= $2::bigint)
   AND COALESCE(send_day, 1) <= $3::integer
@@ -93,7 +95,9 @@ FOR UPDATE SKIP LOCKED)sql";
 
 // The claimed targets become QUEUED and each gets its PUBLISHED attempt, in one statement. A
 // round that was already attempted fails on the attempt's primary key and rolls the batch back:
-// the attempt row is what guarantees a round is sent at most once.
+// the attempt row is what guarantees a round is sent at most once. Attempts are made from the
+// rows the update returns, so every attempt has its target (the schema has no foreign key for
+// that: migrations/postgres/0004_delivery_hot_path.sql).
 constexpr std::string_view kQueueAndPublish = R"sql(
 WITH claim AS (
   SELECT *
@@ -104,10 +108,11 @@ WITH claim AS (
       attempts = t.attempts + 1, next_attempt_at = NULL, updated_at = to_timestamp($6::bigint)
   FROM claim AS c
   WHERE t.month = $1::text AND t.user_id = c.user_id
+  RETURNING t.user_id, t.round, t.channel, t.policy_version
 )
 INSERT INTO delivery_attempt (month, user_id, round, channel, policy_version, status, published_at)
 SELECT $1::text, user_id, round, channel, policy_version, 'PUBLISHED', $6::bigint
-FROM claim)sql";
+FROM queued)sql";
 
 constexpr std::string_view kExhaustUnreachable = R"sql(
 UPDATE dispatch_target AS t
@@ -405,14 +410,20 @@ std::vector<ports::DeliveryRequest> PostgresDeliveryStore::claim_due_targets(
   due.reset();
 
   if (claimed_users.size() > 0) {
-    connection_.execute_prepared("queue_and_publish", kQueueAndPublish,
-                                 Params()
-                                     .add(month)
-                                     .add(claimed_users.text())
-                                     .add(claimed_rounds.text())
-                                     .add(claimed_channels.text())
-                                     .add(claimed_versions.text())
-                                     .add(selection.now));
+    Result published = connection_.execute_prepared("queue_and_publish", kQueueAndPublish,
+                                                    Params()
+                                                        .add(month)
+                                                        .add(claimed_users.text())
+                                                        .add(claimed_rounds.text())
+                                                        .add(claimed_channels.text())
+                                                        .add(claimed_versions.text())
+                                                        .add(selection.now));
+    // The targets were locked by the due query, so they are all still there; this guards the rule
+    // the foreign key used to enforce.
+    if (affected_rows(published.get()) != static_cast<std::int64_t>(claimed_users.size())) {
+      connection_.fail("claim_due_targets: " + std::to_string(affected_rows(published.get())) + " attempts for " +
+                       std::to_string(claimed_users.size()) + " claimed targets of " + month);
+    }
   }
   if (exhausted_users.size() > 0) {
     connection_.execute_prepared("exhaust_unreachable", kExhaustUnreachable,
