@@ -5,7 +5,7 @@ MONTH ?= 2026-10
 USERS ?= 10000
 JOBS ?= $(shell nproc)
 # Benchmarks `make bench` runs (bench/NAME.sh), e.g. `make bench BENCH=invoice`.
-BENCH ?= settle invoice deliver
+BENCH ?= settle invoice deliver delivery_rows
 
 .PHONY: all build deps run test test-unit test-asan clean bench
 
@@ -33,7 +33,7 @@ test-asan: deps
 
 bench: build
 	@for name in $(BENCH); do \
-	  test -x bench/$$name.sh || { echo "make bench: no bench/$$name.sh (known: settle invoice deliver)" >&2; exit 2; }; \
+	  test -x bench/$$name.sh || { echo "make bench: no bench/$$name.sh (known: settle invoice deliver delivery_rows)" >&2; exit 2; }; \
 	  echo "== bench/$$name.sh"; bench/$$name.sh || exit $$?; \
 	done
 
