@@ -53,7 +53,14 @@ std::optional<YearMonth> YearMonth::parse(std::string_view text) {
 }
 
 std::string YearMonth::to_string() const {
-  char buffer[16];
+  // Delivery spells a month for every message and row key; snprintf's format parsing showed in
+  // its profile, so the usual four-digit year is written digit by digit.
+  if (year >= 0 && year <= 9999 && month >= 0 && month <= 99) {
+    return {static_cast<char>('0' + year / 1000), static_cast<char>('0' + year / 100 % 10),
+            static_cast<char>('0' + year / 10 % 10), static_cast<char>('0' + year % 10), '-',
+            static_cast<char>('0' + month / 10), static_cast<char>('0' + month % 10)};
+  }
+  char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%04d-%02d", year, month);
   return buffer;
 }

@@ -111,6 +111,24 @@ TEST(YearMonthParse, StrictFormat) {
 TEST(YearMonthToString, ZeroPadded) {
   EXPECT_EQ((YearMonth{2026, 3}).to_string(), "2026-03");
   EXPECT_EQ((YearMonth{2026, 11}).to_string(), "2026-11");
+  EXPECT_EQ((YearMonth{1, 1}).to_string(), "0001-01");
+  EXPECT_EQ((YearMonth{9999, 12}).to_string(), "9999-12");
+}
+
+TEST(YearMonthToString, OutsideFourDigitsIsSpelledInFull) {
+  // Not valid months (parse refuses them), but spelled out rather than truncated.
+  EXPECT_EQ((YearMonth{12026, 1}).to_string(), "12026-01");
+  EXPECT_EQ((YearMonth{2026, 123}).to_string(), "2026-123");
+  EXPECT_EQ((YearMonth{-1, 1}).to_string(), "-001-01");
+}
+
+TEST(YearMonthToString, EveryMonthOfACenturyMatchesParse) {
+  for (int year = 1990; year < 2100; ++year) {
+    for (int month = 1; month <= 12; ++month) {
+      const YearMonth value{year, month};
+      EXPECT_EQ(YearMonth::parse(value.to_string()), value) << value.to_string();
+    }
+  }
 }
 
 TEST(YearMonthNext, RollsOverTheYear) {
