@@ -117,8 +117,8 @@ TEST_F(DispatcherTest, RecordsCarryIdentifiersOnlyKeyedByUser) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].key, "42");
   EXPECT_EQ(records[0].payload,
-            R"({"attempt_id":"2026-10/42/0","channel":"EMAIL","month":"2026-10","policy_version":1,"round":0,)"
-            R"("schema_version":1,"user_id":42})");
+            R"({"schema_version":1,"attempt_id":"2026-10/42/0","month":"2026-10","user_id":42,"round":0,)"
+            R"("channel":"EMAIL","policy_version":1})");
   EXPECT_EQ(records[0].payload.find('@'), std::string::npos);
 }
 
