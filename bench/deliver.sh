@@ -10,7 +10,7 @@
 # this measures throughput, not the calendar. Usage: bench/deliver.sh  (or USERS=100000 ...;
 # PARTS="kafka inproc latency" selects measurements; KAFKA_PASSES (2) repeats the Kafka one;
 # DELIVER_PROCESSES ("1"; "1 2" for both) runs that many `tr1l deliver` members of the group;
-# PARTITIONS (12) of each topic; TR1L_KAFKA_EXTRA_PROPERTIES goes to the broker's configuration).
+# TR1L_KAFKA_EXTRA_PROPERTIES goes to the broker's configuration).
 # After the table, the CPU each Kafka pass cost per delivery: PostgreSQL, broker, dispatch, deliver.
 set -euo pipefail
 
@@ -22,7 +22,6 @@ parts=${PARTS:-"kafka inproc latency"}
 concurrency=${CONCURRENCY:-1200}
 kafka_passes=${KAFKA_PASSES:-2}
 deliver_processes=${DELIVER_PROCESSES:-1}
-partitions=${PARTITIONS:-12}  # of the topics each measurement creates
 work=$(mktemp -d /tmp/tr1l-bench.XXXXXX)
 chmod 755 "$work"
 cleanup() {
@@ -95,7 +94,7 @@ if [[ " $parts " == *" kafka "* ]]; then
     for pass in $(seq 1 "$kafka_passes"); do
       label="$processes deliver process$([[ $processes == 1 ]] || echo es), pass $pass of $kafka_passes"
       reset_targets
-      export TR1L_BUS="kafka://$TR1L_TEST_KAFKA_BROKERS?topic_prefix=bench$(date +%s).&partitions=$partitions"
+      export TR1L_BUS="kafka://$TR1L_TEST_KAFKA_BROKERS?topic_prefix=bench$(date +%s).&partitions=12"
       # Delivery and dispatch start together, as in production where the consumers are always
       # up. `deliver --until-idle` exits once nothing has arrived for 3 s and logs, on the wall
       # clock, when it recorded its last outcome: the latest of those is the end. Nothing polls
@@ -147,7 +146,7 @@ fi
 
 if [[ " $parts " == *" latency "* ]]; then
   reset_targets
-  export TR1L_BUS="kafka://$TR1L_TEST_KAFKA_BROKERS?topic_prefix=latency$(date +%s).&partitions=$partitions"
+  export TR1L_BUS="kafka://$TR1L_TEST_KAFKA_BROKERS?topic_prefix=latency$(date +%s).&partitions=12"
   export TR1L_DELIVERY_CONCURRENCY="$concurrency"
   /usr/bin/time -f "%e %M" -o "$work/run.time" "$tr1l" run --month "$month" \
     --latency email=1s,sms=1s,kakao=1s --fail email=0.01 >"$work/run.out" 2>"$work/run.err"

@@ -1,6 +1,6 @@
 -- The delivery hot path. Every delivery updates its target twice (QUEUED, then SENT) and writes its
 -- attempt three times (PUBLISHED, SENDING, SENT); on the zero-latency benchmark these row writes
--- are most of PostgreSQL's CPU (docs/BENCHMARKS.md, "PostgreSQL's share"). This migration makes
+-- are most of PostgreSQL's CPU (docs/BENCHMARKS.md, "Cheaper row writes"). This migration makes
 -- them cheaper without changing what the tables mean.
 
 -- Status changes leave every index of dispatch_target untouched, so PostgreSQL can write the new

@@ -420,8 +420,9 @@ std::vector<ports::DeliveryRequest> PostgresDeliveryStore::claim_due_targets(
                                                         .add(selection.now));
     // The targets were locked by the due query, so they are all still there; this guards the rule
     // the foreign key used to enforce.
-    if (affected_rows(published.get()) != static_cast<std::int64_t>(claimed_users.size())) {
-      connection_.fail("claim_due_targets: " + std::to_string(affected_rows(published.get())) + " attempts for " +
+    if (const std::int64_t attempts = affected_rows(published.get());
+        attempts != static_cast<std::int64_t>(claimed_users.size())) {
+      connection_.fail("claim_due_targets: " + std::to_string(attempts) + " attempts for " +
                        std::to_string(claimed_users.size()) + " claimed targets of " + month);
     }
   }
