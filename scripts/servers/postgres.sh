@@ -2,6 +2,7 @@
 # Starts/stops a throwaway PostgreSQL 15 server for TR1L integration tests: a fresh cluster in
 # DIR/data on 127.0.0.1:<free port>, unix socket in DIR, fsync off, database tr1l_test, and
 # DIR/env exporting TR1L_TEST_POSTGRES_URL. Quiet on success; prints the server log on failure.
+# TR1L_POSTGRES_OPTIONS adds server options ("-c name=value ..."), e.g. for a benchmark's profile.
 set -euo pipefail
 
 usage() {
@@ -78,7 +79,7 @@ cmd_start() {
 
   port="$(free_port)"
   if ! as_server_user "$pg_bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-    -o "-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${TR1L_POSTGRES_OPTIONS:-}" \
     start >"$dir/pg_ctl.log" 2>&1; then
     show_log "$dir/pg_ctl.log" 20
     show_log "$log"

@@ -706,6 +706,81 @@ TEST_F(PostgresDatabaseTest, DispatchUpdatesTargetsInPlace) {
   EXPECT_EQ(in_place, kTargets);
 }
 
+// Claims and outcomes probe delivery_attempt by primary key, one key per request. The partial
+// indexes on PUBLISHED and SENDING attempts are the sweeper's. A fence written as a literal
+// (`a.status = 'SENDING'`) lets the planner scan such an index instead, and when the statistics
+// were taken while it was nearly empty it does: it then reads every in-flight attempt once per
+// request of the batch (docs/BENCHMARKS.md, "Tried and reverted"). Here the statistics are taken
+// in that state. The statements' own plans are checked through the server's index statistics,
+// which a backend reports when its connection closes.
+TEST_F(PostgresDatabaseTest, ClaimsAndOutcomesProbeAttemptsByKey) {
+  constexpr UserId kTargets = 6000;
+  constexpr std::int64_t kFinished = 4000;
+  constexpr std::size_t kBatch = 500;
+  Connection connection(url());
+  std::vector<ports::DeliveryRequest> requests;
+  auto sent = [](const ports::DeliveryRequest& request) {
+    ports::AttemptOutcome outcome;
+    outcome.request = request;
+    outcome.attempt_status = ports::attempt_status::kSent;
+    outcome.target_status = ports::target_status::kSent;
+    outcome.finished_at = kDispatchTime + 2;
+    return outcome;
+  };
+  {
+    PostgresDatabase database(url());
+    database.migrate();
+    connection.execute("ALTER TABLE delivery_attempt SET (autovacuum_enabled = false)");
+    std::vector<ports::DispatchTarget> targets;
+    for (UserId id = 1; id <= kTargets; ++id) targets.push_back(reachable_target(id, std::nullopt));
+    database.targets().store_targets(targets);
+    const auto finished = database.deliveries().claim_due_targets({kOctober, kDispatchTime, 31, 12, kFinished}, first_channel);
+    database.deliveries().claim_attempts(finished, "earlier", kDispatchTime);
+    std::vector<ports::AttemptOutcome> outcomes;
+    for (const auto& request : finished) outcomes.push_back(sent(request));
+    ASSERT_EQ(database.deliveries().record_outcomes(outcomes, "earlier"), static_cast<std::size_t>(kFinished));
+    connection.execute("ANALYZE delivery_attempt");  // no attempt waiting or in flight
+    requests = database.deliveries().claim_due_targets({kOctober, kDispatchTime, 31, 12, 10'000}, first_channel);
+    ASSERT_EQ(requests.size(), static_cast<std::size_t>(kTargets - kFinished));
+    database.deliveries().claim_attempts(std::span(requests).first(requests.size() / 2), "earlier", kDispatchTime);
+  }
+  auto scans = [&] {
+    std::map<std::string, std::int64_t> counts;
+    Result stats = connection.execute(
+        "SELECT indexrelname, idx_scan FROM pg_stat_user_indexes WHERE relname = 'delivery_attempt'");
+    for (int row = 0; row < PQntuples(stats.get()); ++row) {
+      counts[std::string(text_value(stats.get(), row, 0))] = int64_value(stats.get(), row, 1);
+    }
+    return counts;
+  };
+  // The setup's counts arrive first; they are not counted below.
+  std::map<std::string, std::int64_t> before = scans();
+  for (int poll = 0; poll < 100; ++poll) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    std::map<std::string, std::int64_t> now = scans();
+    if (now == before && poll >= 10) break;
+    before = now;
+  }
+  {
+    PostgresDatabase database(url());
+    const auto batch = std::span(requests).subspan(requests.size() / 2, kBatch);
+    std::vector<ports::AttemptOutcome> outcomes;
+    for (const auto& claim : database.deliveries().claim_attempts(batch, "worker", kDispatchTime + 1)) {
+      ASSERT_EQ(claim.result, ports::AttemptClaimResult::Claimed);
+      outcomes.push_back(sent(claim.request));
+    }
+    ASSERT_EQ(database.deliveries().record_outcomes(outcomes, "worker"), kBatch);
+  }
+  std::map<std::string, std::int64_t> after = before;
+  for (int poll = 0; poll < 200 && after["delivery_attempt_pkey"] == before["delivery_attempt_pkey"]; ++poll) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    after = scans();
+  }
+  EXPECT_GE(after["delivery_attempt_pkey"] - before["delivery_attempt_pkey"], static_cast<std::int64_t>(2 * kBatch));
+  EXPECT_EQ(after["delivery_attempt_waiting"], before["delivery_attempt_waiting"]);
+  EXPECT_EQ(after["delivery_attempt_sending"], before["delivery_attempt_sending"]);
+}
+
 // The due query must walk the partial index in user order and keep the send day as an index
 // condition. The statement is the adapter's (postgres_delivery_store.cpp)
 // without the quiet-hours term, which only filters, planned generically as the adapter plans it.

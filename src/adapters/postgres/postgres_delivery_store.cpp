@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -124,62 +125,85 @@ WHERE t.month = $1::text AND t.user_id = e.user_id)sql";
 // ---------------------------------------------------------------------------------------------
 // Delivery
 
-// Claiming and recording first lock the batch's attempts and read them, one primary key probe
-// per key (the LATERAL subquery with FOR UPDATE is run once per row of the batch, whatever the
-// planner estimates), so the client knows exactly which rows pass the fence; the update then
-// touches exactly those rows. Keys are sent in key order, so two workers whose batches overlap
-// lock in the same order and wait for each other instead of deadlocking. The target comes along
-// for a claimed attempt.
-const std::string& lock_attempts_sql() {
+// Claiming and recording are each one fenced update: an attempt changes only if it is still in
+// the state the caller expects (PUBLISHED to claim; SENDING by this owner to record). Under READ
+// COMMITTED a row a concurrent worker has just changed is re-checked against the fence on its new
+// version, so exactly one of two workers passes it. Keys are sent in key order and the update
+// probes the primary key once per key in that order, so two workers whose batches overlap lock in
+// the same order and wait for each other instead of deadlocking.
+//
+// The expected status comes from a column of the batch, not a literal: `a.status = 'SENDING'`
+// would let the planner read the partial index on SENDING attempts (delivery_attempt_sending)
+// end to end instead of probing one key per row, which made every batch cost as much as the
+// whole table (docs/BENCHMARKS.md, "Tried and reverted").
+//
+// A claimed attempt's target comes back with it.
+const std::string& claim_attempts_sql() {
   static const std::string sql = R"sql(
-SELECT found.status, found.channel, found.owner, )sql" + target_columns("target.") + R"sql(
-FROM unnest($1::text[], $2::bigint[], $3::integer[]) WITH ORDINALITY AS r (month, user_id, round, ordinal)
-LEFT JOIN LATERAL (
-  SELECT a.status, a.channel, a.owner
-  FROM delivery_attempt AS a
-  WHERE a.month = r.month AND a.user_id = r.user_id AND a.round = r.round
-  FOR UPDATE
-) AS found ON true
+WITH request AS (
+  SELECT *
+  FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::text[], $5::text[])
+       AS r (month, user_id, round, channel, expected_status)
+), claimed AS (
+  UPDATE delivery_attempt AS a
+  SET status = 'SENDING', owner = $6::text, started_at = $7::bigint
+  FROM request AS r
+  WHERE a.user_id = r.user_id AND a.month = r.month AND a.round = r.round
+    AND a.channel = r.channel AND a.status = r.expected_status
+  RETURNING a.month, a.user_id, a.round
+)
+SELECT claimed.month, claimed.user_id, claimed.round, )sql" + target_columns("target.") + R"sql(
+FROM claimed
 LEFT JOIN LATERAL (
   SELECT t.*
   FROM dispatch_target AS t
-  WHERE $4::boolean AND found.status IS NOT NULL AND t.month = r.month AND t.user_id = r.user_id
+  WHERE t.month = claimed.month AND t.user_id = claimed.user_id
   OFFSET 0
-) AS target ON true
-ORDER BY r.ordinal)sql";
+) AS target ON true)sql";
   return sql;
 }
 
-constexpr std::string_view kStartSending = R"sql(
-UPDATE delivery_attempt AS a
-SET status = 'SENDING', owner = $4::text, started_at = $5::bigint
-FROM unnest($1::text[], $2::bigint[], $3::integer[]) AS c (month, user_id, round)
-WHERE a.month = c.month AND a.user_id = c.user_id AND a.round = c.round)sql";
+// The channel of each key's attempt (NULL when there is none), in the order of the keys: tells a
+// redelivered request (Duplicate) from one that matches no attempt (Unknown). Read only for the
+// requests a claim did not take, which is none in the steady state.
+constexpr std::string_view kAttemptChannels = R"sql(
+SELECT found.channel
+FROM unnest($1::text[], $2::bigint[], $3::integer[]) WITH ORDINALITY AS r (month, user_id, round, ordinal)
+LEFT JOIN LATERAL (
+  SELECT a.channel
+  FROM delivery_attempt AS a
+  WHERE a.user_id = r.user_id AND a.month = r.month AND a.round = r.round
+) AS found ON true
+ORDER BY r.ordinal)sql";
 
-// The attempts that passed the fence record their end and their targets move on. A SENT target
-// keeps the error of an earlier failed round, so the export shows why it took more than one
-// channel.
+// The attempts that pass the fence record their end and their targets move on, in one statement:
+// a target changes only with its attempt. A SENT target keeps the error of an earlier failed
+// round, so the export shows why it took more than one channel. The statement's row count is the
+// number of outcomes recorded (every attempt has its target: kQueueAndPublish).
 constexpr std::string_view kRecordOutcomes = R"sql(
 WITH outcome AS (
   SELECT *
   FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::text[], $5::text[], $6::text[],
-              $7::integer[], $8::bigint[], $9::bigint[])
-       AS o (month, user_id, round, attempt_status, error, target_status, next_round, next_attempt_at, finished_at)
+              $7::integer[], $8::bigint[], $9::bigint[], $10::text[])
+       AS o (month, user_id, round, attempt_status, error, target_status, next_round, next_attempt_at, finished_at,
+             expected_status)
 ), finished AS (
   UPDATE delivery_attempt AS a
   SET status = o.attempt_status, error = o.error, finished_at = o.finished_at
   FROM outcome AS o
-  WHERE a.month = o.month AND a.user_id = o.user_id AND a.round = o.round
+  WHERE a.user_id = o.user_id AND a.month = o.month AND a.round = o.round
+    AND a.status = o.expected_status AND a.owner = $11::text
+  RETURNING o.*
 )
 UPDATE dispatch_target AS t
-SET status = o.target_status,
-    round = CASE WHEN o.target_status = 'RETRY' THEN o.next_round ELSE t.round END,
-    next_attempt_at = CASE WHEN o.target_status = 'RETRY' THEN o.next_attempt_at END,
-    last_error = CASE WHEN o.target_status = 'SENT' THEN t.last_error ELSE o.error END,
-    sent_at = CASE WHEN o.target_status = 'SENT' THEN o.finished_at ELSE t.sent_at END,
-    updated_at = to_timestamp(o.finished_at)
-FROM outcome AS o
-WHERE t.month = o.month AND t.user_id = o.user_id)sql";
+SET status = f.target_status,
+    round = CASE WHEN f.target_status = 'RETRY' THEN f.next_round ELSE t.round END,
+    next_attempt_at = CASE WHEN f.target_status = 'RETRY' THEN f.next_attempt_at END,
+    last_error = CASE WHEN f.target_status = 'SENT' THEN t.last_error ELSE f.error END,
+    sent_at = CASE WHEN f.target_status = 'SENT' THEN f.finished_at ELSE t.sent_at END,
+    updated_at = to_timestamp(f.finished_at)
+FROM finished AS f
+WHERE t.month = f.month AND t.user_id = f.user_id)sql";
 
 constexpr std::string_view kWaitingAttempts = R"sql(
 SELECT month, user_id, round, channel, policy_version
@@ -262,14 +286,6 @@ struct AttemptKeys {
   }
   std::size_t size() const { return users.size(); }
 };
-
-// The locked attempts of `keys` (and, when `with_targets`, their targets), one row per key in
-// order. Inside the caller's transaction.
-Result lock_attempts(Connection& connection, const AttemptKeys& keys, bool with_targets) {
-  return connection.execute_prepared(
-      "lock_attempts", lock_attempts_sql(),
-      Params().add(keys.months.text()).add(keys.users.text()).add(keys.rounds.text()).add(with_targets ? "t" : "f"));
-}
 
 std::vector<domain::DispatchPolicy> read_policies(const PGresult* result) {
   std::vector<domain::DispatchPolicy> policies;
@@ -447,39 +463,70 @@ std::vector<ports::AttemptClaim> PostgresDeliveryStore::claim_attempts(std::span
   if (requests.empty()) return {};
   const std::vector<std::size_t> order = in_key_order(requests, attempt_key);
   AttemptKeys keys;
-  for (std::size_t index : order) keys.add(requests[index]);
+  ArrayLiteral channels, expected_statuses;
+  for (std::size_t index : order) {
+    keys.add(requests[index]);
+    channels.add(domain::to_string(requests[index].channel));
+    expected_statuses.add(ports::attempt_status::kPublished);
+  }
 
-  Transaction transaction(connection_, kBeginBatch);
-  Result locked = lock_attempts(connection_, keys, true);
-  const PGresult* rows = locked.get();
-  if (PQntuples(rows) != static_cast<int>(requests.size())) {
-    connection_.fail("claim_attempts: expected one row per request");
-  }
-  // Row n answers requests[order[n]]. A request listed twice is claimed by its first copy only.
   std::vector<ports::AttemptClaim> claims(requests.size());
-  std::set<std::tuple<YearMonth, UserId, int>> claiming;
-  AttemptKeys claimed;
+  for (std::size_t index = 0; index < requests.size(); ++index) {
+    claims[index] = ports::AttemptClaim{requests[index], ports::AttemptClaimResult::Unknown, std::nullopt};
+  }
+  Transaction transaction(connection_, kBeginBatch);
+  Result claimed = connection_.execute_prepared("claim_attempts", claim_attempts_sql(),
+                                                Params()
+                                                    .add(keys.months.text())
+                                                    .add(keys.users.text())
+                                                    .add(keys.rounds.text())
+                                                    .add(channels.text())
+                                                    .add(expected_statuses.text())
+                                                    .add(owner)
+                                                    .add(now));
+  // A key is claimed once, however often the batch lists it: by its first copy.
+  std::map<std::tuple<YearMonth, UserId, int>, int> claimed_rows;
+  const PGresult* rows = claimed.get();
   for (int row = 0; row < PQntuples(rows); ++row) {
-    const std::size_t index = order[static_cast<std::size_t>(row)];
+    claimed_rows.emplace(std::tuple{month_value(rows, row, 0), int64_value(rows, row, 1),
+                                    static_cast<int>(int64_value(rows, row, 2))},
+                         row);
+  }
+  AttemptKeys unclaimed;
+  std::vector<std::size_t> unclaimed_indexes;
+  for (std::size_t index = 0; index < requests.size(); ++index) {
     const ports::DeliveryRequest& request = requests[index];
-    ports::AttemptClaim& claim = claims[index];
-    claim = ports::AttemptClaim{request, ports::AttemptClaimResult::Unknown, std::nullopt};
-    if (is_null(rows, row, 0) || text_value(rows, row, 1) != domain::to_string(request.channel)) continue;
-    claim.result = ports::AttemptClaimResult::Duplicate;
-    if (text_value(rows, row, 0) != ports::attempt_status::kPublished) continue;
-    if (!claiming.insert(attempt_key(request)).second) continue;
+    auto found = claimed_rows.find(attempt_key(request));
+    if (found == claimed_rows.end()) {
+      unclaimed.add(request);
+      unclaimed_indexes.push_back(index);
+      continue;
+    }
+    const int row = found->second;
     if (is_null(rows, row, 3)) connection_.fail("attempt " + request.attempt_id() + " has no dispatch target");
-    claim.result = ports::AttemptClaimResult::Claimed;
-    claim.target = read_target(rows, row, request.month, 3);
-    claimed.add(request);
+    claims[index].result = ports::AttemptClaimResult::Claimed;
+    claims[index].target = read_target(rows, row, request.month, 3);
+    claimed_rows.erase(found);
   }
-  locked.reset();
-  if (claimed.size() > 0) {
-    connection_.execute_prepared(
-        "start_sending", kStartSending,
-        Params().add(claimed.months.text()).add(claimed.users.text()).add(claimed.rounds.text()).add(owner).add(now));
-  }
+  claimed.reset();
   transaction.commit();
+
+  // An attempt not claimed is a duplicate when it exists on the request's channel (already
+  // claimed, by a copy earlier in this batch or by any worker before) and unknown otherwise.
+  if (!unclaimed_indexes.empty()) {
+    Result found = connection_.execute_prepared(
+        "attempt_channels", kAttemptChannels,
+        Params().add(unclaimed.months.text()).add(unclaimed.users.text()).add(unclaimed.rounds.text()));
+    if (PQntuples(found.get()) != static_cast<int>(unclaimed_indexes.size())) {
+      connection_.fail("claim_attempts: expected one row per unclaimed request");
+    }
+    for (int row = 0; row < PQntuples(found.get()); ++row) {
+      ports::AttemptClaim& claim = claims[unclaimed_indexes[static_cast<std::size_t>(row)]];
+      if (!is_null(found.get(), row, 0) && text_value(found.get(), row, 0) == domain::to_string(claim.request.channel)) {
+        claim.result = ports::AttemptClaimResult::Duplicate;
+      }
+    }
+  }
   return claims;
 }
 
@@ -489,23 +536,13 @@ std::size_t PostgresDeliveryStore::record_outcomes(std::span<const ports::Attemp
   if (outcomes.empty()) return 0;
   const std::vector<std::size_t> order =
       in_key_order(outcomes, [](const ports::AttemptOutcome& outcome) { return attempt_key(outcome.request); });
-  AttemptKeys keys;
-  for (std::size_t index : order) keys.add(outcomes[index].request);
-
-  Transaction transaction(connection_, kBeginBatch);
-  Result locked = lock_attempts(connection_, keys, false);
-  const PGresult* rows = locked.get();
-  if (PQntuples(rows) != static_cast<int>(outcomes.size())) {
-    connection_.fail("record_outcomes: expected one row per outcome");
-  }
-  // The fence: only attempts still SENDING by `owner`, each once (the first of repeated outcomes).
+  // Each attempt once: the first of repeated outcomes (an update takes one of several matching
+  // rows of its FROM list, not a chosen one).
   std::set<std::tuple<YearMonth, UserId, int>> recording;
   ArrayLiteral months, users, rounds, attempt_statuses, errors, target_statuses, next_rounds, next_attempt_times,
-      finish_times;
-  for (int row = 0; row < PQntuples(rows); ++row) {
-    const ports::AttemptOutcome& outcome = outcomes[order[static_cast<std::size_t>(row)]];
-    if (is_null(rows, row, 0) || text_value(rows, row, 0) != ports::attempt_status::kSending) continue;
-    if (is_null(rows, row, 2) || text_value(rows, row, 2) != owner) continue;
+      finish_times, expected_statuses;
+  for (std::size_t index : order) {
+    const ports::AttemptOutcome& outcome = outcomes[index];
     if (!recording.insert(attempt_key(outcome.request)).second) continue;
     months.add(outcome.request.month.to_string());
     users.add(outcome.request.user_id);
@@ -516,23 +553,26 @@ std::size_t PostgresDeliveryStore::record_outcomes(std::span<const ports::Attemp
     next_rounds.add(std::int64_t{outcome.next_round});
     next_attempt_times.add(outcome.next_attempt_at);
     finish_times.add(outcome.finished_at);
+    expected_statuses.add(ports::attempt_status::kSending);
   }
-  locked.reset();
-  if (!recording.empty()) {
-    connection_.execute_prepared("record_outcomes", kRecordOutcomes,
-                                 Params()
-                                     .add(months.text())
-                                     .add(users.text())
-                                     .add(rounds.text())
-                                     .add(attempt_statuses.text())
-                                     .add(errors.text())
-                                     .add(target_statuses.text())
-                                     .add(next_rounds.text())
-                                     .add(next_attempt_times.text())
-                                     .add(finish_times.text()));
-  }
+  Transaction transaction(connection_, kBeginBatch);
+  Result recorded = connection_.execute_prepared("record_outcomes", kRecordOutcomes,
+                                                 Params()
+                                                     .add(months.text())
+                                                     .add(users.text())
+                                                     .add(rounds.text())
+                                                     .add(attempt_statuses.text())
+                                                     .add(errors.text())
+                                                     .add(target_statuses.text())
+                                                     .add(next_rounds.text())
+                                                     .add(next_attempt_times.text())
+                                                     .add(finish_times.text())
+                                                     .add(expected_statuses.text())
+                                                     .add(owner));
+  const std::int64_t count = affected_rows(recorded.get());
+  recorded.reset();
   transaction.commit();
-  return recording.size();
+  return static_cast<std::size_t>(count);
 }
 
 std::vector<ports::DeliveryRequest> PostgresDeliveryStore::waiting_attempts(std::int64_t published_before,
