@@ -96,7 +96,7 @@ if [[ " $parts " == *" kafka "* ]]; then
       reset_targets
       export TR1L_BUS="kafka://$TR1L_TEST_KAFKA_BROKERS?topic_prefix=bench$(date +%s).&partitions=12"
       # Delivery and dispatch start together, as in production where the consumers are always
-      # up. `deliver --until-idle` exits once nothing has arrived for 3 s and logs, on the wall
+      # up. `deliver --until-idle` exits once nothing has arrived for 3 s after it joined the group, and logs, on the wall
       # clock, when it recorded its last outcome: the latest of those is the end. Nothing polls
       # the database meanwhile.
       postgres_before=$(server_cpu_seconds "$postgres_pid")

@@ -455,7 +455,9 @@ DeliveryCounts DeliveryService::Engine::run(const std::atomic<bool>& stop, Progr
     sweep(true);
     started_ = true;
     auto last_sweep = std::chrono::steady_clock::now();
-    auto idle_since = std::chrono::steady_clock::now();
+    const auto started_at = std::chrono::steady_clock::now();
+    auto idle_since = started_at;
+    bool joined = false;
     bool stopping = false;
     std::vector<FinishedJob> unrecorded;
     auto unrecorded_since = std::chrono::steady_clock::now();
@@ -505,6 +507,17 @@ DeliveryCounts DeliveryService::Engine::run(const std::atomic<bool>& stop, Progr
         }
       }
       auto current = std::chrono::steady_clock::now();
+      if (!joined) {
+        // Before joining the group an empty poll says nothing about the work left: the idle
+        // time starts at the join.
+        joined = consumer_->joined();
+        if (!joined && current - started_at >= options_.join_timeout) {
+          spdlog::warn("no consumer group assignment after {} ms; counting idle time from now",
+                       options_.join_timeout.count());
+          joined = true;
+        }
+        idle_since = current;
+      }
       if (current - last_sweep >= options_.sweep_interval) {
         sweep(false);
         last_sweep = current;

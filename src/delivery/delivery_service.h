@@ -45,6 +45,10 @@ struct DeliveryOptions {
   std::string group = "tr1l-delivery";
   bool until_idle = false;                  // stop when nothing arrives for `idle_after`
   std::chrono::milliseconds idle_after{3000};
+  // With until_idle, the idle time counts from joining the consumer group (a broker that has
+  // just started takes seconds to coordinate one), or from this long after start when the
+  // member has still not joined.
+  std::chrono::milliseconds join_timeout{60'000};
 };
 
 struct DeliveryCounts {

@@ -33,6 +33,46 @@ DeliveryOptions with_concurrency(int concurrency, std::size_t batch_size) {
   return options;
 }
 
+// A bus whose consumers join their group `join_after` after they are made, or never: like Kafka's
+// while a broker that has just started sets up its group coordinator. Until then they receive
+// nothing.
+class LateJoiningBus final : public ports::MessageBus {
+ public:
+  LateJoiningBus(ports::MessageBus& inner, std::optional<std::chrono::milliseconds> join_after)
+      : inner_(inner), join_after_(join_after) {}
+  std::string_view backend() const override { return "late-joining"; }
+  void ensure_topics() override {}
+  std::unique_ptr<ports::BusPublisher> publisher() override { return inner_.publisher(); }
+  std::unique_ptr<ports::BusConsumer> consumer(const std::string& group) override {
+    return std::make_unique<Consumer>(inner_.consumer(group), join_after_);
+  }
+  bool shared_between_processes() const override { return true; }
+
+ private:
+  class Consumer final : public ports::BusConsumer {
+   public:
+    Consumer(std::unique_ptr<ports::BusConsumer> inner, std::optional<std::chrono::milliseconds> join_after)
+        : inner_(std::move(inner)) {
+      if (join_after) joins_at_ = std::chrono::steady_clock::now() + *join_after;
+    }
+    std::vector<ports::ReceivedRecord> poll(std::size_t max_records, std::chrono::milliseconds timeout) override {
+      if (joined()) return inner_->poll(max_records, timeout);
+      std::this_thread::sleep_for(timeout);
+      return {};
+    }
+    void acknowledge(const ports::ReceivedRecord& record) override { inner_->acknowledge(record); }
+    void commit() override { inner_->commit(); }
+    bool joined() override { return joins_at_ && std::chrono::steady_clock::now() >= *joins_at_; }
+
+   private:
+    std::unique_ptr<ports::BusConsumer> inner_;
+    std::optional<std::chrono::steady_clock::time_point> joins_at_;
+  };
+
+  ports::MessageBus& inner_;
+  std::optional<std::chrono::milliseconds> join_after_;
+};
+
 // Each test runs twice: outcomes recorded by the coordinator itself (SQLite), and by a recorder
 // thread with its own connection (PostgreSQL).
 class DeliveryServiceTest : public ::testing::TestWithParam<bool> {
@@ -47,10 +87,10 @@ class DeliveryServiceTest : public ::testing::TestWithParam<bool> {
     return dispatcher.dispatch_due(options);
   }
 
-  DeliveryCounts deliver(DeliveryOptions options = {}) {
+  DeliveryCounts deliver(DeliveryOptions options = {}, ports::MessageBus* bus = nullptr) {
     options.until_idle = true;
     options.idle_after = 50ms;
-    DeliveryService service({world_.database_factory(), world_.object_store_factory(), bus_, world_.cipher(),
+    DeliveryService service({world_.database_factory(), world_.object_store_factory(), bus ? *bus : bus_, world_.cipher(),
                              {{domain::Channel::Email, &email_}, {domain::Channel::Sms, &sms_},
                               {domain::Channel::Kakao, &kakao_}},
                              clock_},
@@ -303,6 +343,28 @@ TEST_P(DeliveryServiceTest, OnTheInProcessBusWaitingClaimsAreRepublishedAtStart)
   DeliveryCounts counts = deliver();
   EXPECT_EQ(counts.republished, 2);
   EXPECT_EQ(counts.sent, 2);
+}
+
+// Before a consumer has joined its group, an empty poll is not idleness: counted as such, the
+// attempts would be republished (or, with nothing dispatched yet, delivery would stop) while the
+// group is still forming.
+TEST_P(DeliveryServiceTest, UntilIdleCountsIdleTimeFromJoiningTheGroup) {
+  world_.add_targets({target(7), target(8)});
+  EXPECT_EQ(dispatch().published, 2);
+  LateJoiningBus late(bus_, 300ms);  // six times the idle time
+  DeliveryCounts counts = deliver({}, &late);
+  EXPECT_EQ(counts.sent, 2);
+  EXPECT_EQ(counts.republished, 0);
+}
+
+TEST_P(DeliveryServiceTest, UntilIdleStopsEvenIfTheGroupIsNeverJoined) {
+  LateJoiningBus never(bus_, std::nullopt);
+  DeliveryOptions options;
+  options.join_timeout = 200ms;
+  const auto started = std::chrono::steady_clock::now();
+  DeliveryCounts counts = deliver(options, &never);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 250ms);  // join timeout, then idle time
+  EXPECT_EQ(counts.sent, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Recording, DeliveryServiceTest, ::testing::Bool(),

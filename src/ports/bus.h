@@ -57,6 +57,10 @@ class BusConsumer {
   virtual void acknowledge(const ReceivedRecord& record) = 0;
   // Commits the acknowledged positions now (they are also committed periodically and on close).
   virtual void commit() = 0;
+  // False until this member takes part in its group (Kafka: until its first assignment, possibly
+  // of no partition, which takes the group coordinator a round trip or a rebalance). Until then
+  // an empty poll does not mean there is nothing to consume.
+  virtual bool joined() = 0;
 };
 
 class MessageBus {

@@ -248,7 +248,10 @@ TEST_F(KafkaBusIntegration, ASecondConsumerJoiningRebalancesWithoutLosingRecords
       }
     }
   }
+  EXPECT_TRUE(first->joined());
   auto second = bus.consumer(group);
+  // Assignments arrive through poll(), so a member that has not polled yet has not joined.
+  EXPECT_FALSE(second->joined());
   auto* newcomer = dynamic_cast<KafkaConsumer*>(second.get());
   ASSERT_NE(newcomer, nullptr);
   std::map<std::string, int> second_batch_by_member;  // "first"/"second" -> records of batch b
@@ -270,6 +273,7 @@ TEST_F(KafkaBusIntegration, ASecondConsumerJoiningRebalancesWithoutLosingRecords
     // first member before the rebalance, and its unacknowledged records may all sit in partitions
     // it keeps — then the newcomer has nothing to receive until batch b is published.)
     if (!second_batch_published && newcomer->assigned_partitions() > 0) {
+      EXPECT_TRUE(second->joined());
       publish_batch("b", 600);
       second_batch_published = true;
     }

@@ -197,6 +197,7 @@ void KafkaConsumer::assign(rd_kafka_topic_partition_list_t* partitions) {
     }
   }
   spdlog::debug("{}: consumer group {} assigned {} partition(s)", describe_brokers(settings_), group_, partitions->cnt);
+  joined_ = true;
   if (cooperative_) {
     if (ErrorHandle error{rd_kafka_incremental_assign(client_.get(), partitions)}) {
       spdlog::warn("{}: consumer group {} incremental assign: {}", describe_brokers(settings_), group_,

@@ -10,6 +10,7 @@
 // acknowledge(), commit() and lag() may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -41,6 +42,7 @@ class KafkaConsumer final : public ports::BusConsumer {
   // Waits up to settings.request_timeout. A commit refused because the group is rebalancing is
   // not an error (the revocation commits instead); any other failure throws BusError.
   void commit() override;
+  bool joined() override { return joined_.load(); }
 
   // Records in the assigned partitions after the committable positions, from the high watermarks
   // the latest fetches reported (an estimate; partitions not fetched yet count 0).
@@ -72,6 +74,7 @@ class KafkaConsumer final : public ports::BusConsumer {
   std::chrono::steady_clock::time_point last_periodic_commit_;
   rd_kafka_resp_err_t last_reported_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
   bool cooperative_ = false;
+  std::atomic<bool> joined_{false};  // set by the first assignment
   // Declared last: destroyed first, while the state its callbacks use still exists.
   ClientHandle client_;
 };
