@@ -132,10 +132,11 @@ WHERE t.month = $1::text AND t.user_id = e.user_id)sql";
 // probes the primary key once per key in that order, so two workers whose batches overlap lock in
 // the same order and wait for each other instead of deadlocking.
 //
-// The expected status comes from a column of the batch, not a literal: `a.status = 'SENDING'`
-// would let the planner read the partial index on SENDING attempts (delivery_attempt_sending)
-// end to end instead of probing one key per row, which made every batch cost as much as the
-// whole table (docs/BENCHMARKS.md, "Tried and reverted").
+// The expected status comes from a column of the batch, not a literal: with a partial index on
+// that status (migration 0003 had two), `a.status = 'SENDING'` let the planner read the whole
+// index instead of probing one key per row, which made every batch cost as much as the whole
+// table (docs/BENCHMARKS.md, "Tried and reverted"). A fence no partial index can match keeps
+// the plan to key probes whatever indexes the schema gains.
 //
 // A claimed attempt's target comes back with it.
 const std::string& claim_attempts_sql() {
@@ -205,10 +206,12 @@ SET status = f.target_status,
 FROM finished AS f
 WHERE t.month = f.month AND t.user_id = f.user_id)sql";
 
+// Both sweeper questions read the index of unfinished attempts (finished_at IS NULL: PUBLISHED
+// and SENDING ones), which holds only what is in flight.
 constexpr std::string_view kWaitingAttempts = R"sql(
 SELECT month, user_id, round, channel, policy_version
 FROM delivery_attempt
-WHERE status = 'PUBLISHED' AND published_at <= $1::bigint
+WHERE finished_at IS NULL AND status = 'PUBLISHED' AND published_at <= $1::bigint
 ORDER BY published_at, month, user_id, round
 LIMIT $2::bigint)sql";
 
@@ -218,7 +221,7 @@ SELECT a.month, a.user_id, a.round, a.channel, a.policy_version, a.owner, a.star
        t.phone_ciphertext IS NOT NULL AND t.sms_key IS NOT NULL
 FROM delivery_attempt AS a
 JOIN dispatch_target AS t ON t.month = a.month AND t.user_id = a.user_id
-WHERE a.status = 'SENDING'
+WHERE a.finished_at IS NULL AND a.status = 'SENDING'
 ORDER BY a.started_at, a.month, a.user_id, a.round
 LIMIT $1::bigint)sql";
 
