@@ -9,7 +9,8 @@
 # The reset also clears send days and quiet hours so a single instant makes every target due:
 # this measures throughput, not the calendar. Usage: bench/deliver.sh  (or USERS=100000 ...;
 # PARTS="kafka inproc latency" selects measurements; KAFKA_PASSES (2) repeats the Kafka one;
-# DELIVER_PROCESSES ("1"; "1 2" for both) runs that many `tr1l deliver` members of the group;
+# DELIVER_PROCESSES ("1"; "1 2" for both) runs that many `tr1l deliver` members of the group,
+# each with DELIVER_CONCURRENCY (32) senders;
 # TR1L_KAFKA_EXTRA_PROPERTIES goes to the broker's configuration).
 # After the table, the CPU each Kafka pass cost per delivery: PostgreSQL, broker, dispatch, deliver.
 set -euo pipefail
@@ -22,6 +23,7 @@ parts=${PARTS:-"kafka inproc latency"}
 concurrency=${CONCURRENCY:-1200}
 kafka_passes=${KAFKA_PASSES:-2}
 deliver_processes=${DELIVER_PROCESSES:-1}
+deliver_concurrency=${DELIVER_CONCURRENCY:-32}
 work=$(mktemp -d /tmp/tr1l-bench.XXXXXX)
 chmod 755 "$work"
 cleanup() {
@@ -104,7 +106,7 @@ if [[ " $parts " == *" kafka "* ]]; then
       started=$(now)
       deliver_pids=()
       for member in $(seq 1 "$processes"); do
-        TR1L_LOG_LEVEL=info /usr/bin/time -f "%e %M %U %S" -o "$work/deliver$member.time" "$tr1l" deliver --concurrency 32 \
+        TR1L_LOG_LEVEL=info /usr/bin/time -f "%e %M %U %S" -o "$work/deliver$member.time" "$tr1l" deliver --concurrency "$deliver_concurrency" \
           --until-idle >"$work/deliver$member.out" 2>"$work/deliver$member.err" &
         deliver_pids+=($!)
       done
