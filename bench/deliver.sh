@@ -48,6 +48,11 @@ server_cpu_seconds() {  # pid
 client_cpu_seconds() { awk '{ total += $3 + $4 } END { printf "%.2f", total }' "$@"; }  # /usr/bin/time files
 per_delivery_us() { awk -v s="$1" -v n="$targets" 'BEGIN { printf "%.0f", s * 1e6 / n }'; }
 
+# A database server sized for the data, as an operator would run it: PostgreSQL's default 128 MB
+# of shared buffers holds less than one month's dispatch targets at 200,000 customers, and then
+# most page visits go through the kernel's cache (docs/BENCHMARKS.md). TR1L_POSTGRES_OPTIONS=" "
+# runs the defaults.
+export TR1L_POSTGRES_OPTIONS=${TR1L_POSTGRES_OPTIONS:-"-c shared_buffers=2GB"}
 bash "$root/scripts/servers/postgres.sh" start "$work/postgres" >/dev/null
 # shellcheck disable=SC1091
 source "$work/postgres/env"
