@@ -102,19 +102,28 @@ if [[ " $parts " == *" kafka "* ]]; then
       label="$processes deliver process$([[ $processes == 1 ]] || echo es), pass $pass of $kafka_passes"
       reset_targets
       export TR1L_BUS="kafka://$TR1L_TEST_KAFKA_BROKERS?topic_prefix=bench$(date +%s).&partitions=12"
-      # Delivery and dispatch start together, as in production where the consumers are always
-      # up. `deliver --until-idle` exits once nothing has arrived for 3 s after it joined the group, and logs, on the wall
-      # clock, when it recorded its last outcome: the latest of those is the end. Nothing polls
-      # the database meanwhile.
-      postgres_before=$(server_cpu_seconds "$postgres_pid")
-      kafka_before=$(server_cpu_seconds "$kafka_pid")
-      started=$(now)
+      # The consumers are up before dispatch starts, as in production where they always are:
+      # the clock starts once every `tr1l deliver` has joined the group and holds its partitions
+      # (a process's own start-up still counts in its CPU). `deliver --until-idle` exits once
+      # nothing has arrived for 3 s after joining, and logs, on the wall clock, when it recorded
+      # its last outcome: the latest of those is the end. Nothing polls the database meanwhile.
       deliver_pids=()
       for member in $(seq 1 "$processes"); do
         TR1L_LOG_LEVEL=info /usr/bin/time -f "%e %M %U %S" -o "$work/deliver$member.time" "$tr1l" deliver --concurrency "$deliver_concurrency" \
           --until-idle >"$work/deliver$member.out" 2>"$work/deliver$member.err" &
         deliver_pids+=($!)
       done
+      for _ in $(seq 1 300); do
+        joined=0
+        for member in $(seq 1 "$processes"); do
+          grep -q "assigned [1-9][0-9]* partition" "$work/deliver$member.err" && joined=$((joined + 1))
+        done
+        [[ $joined == "$processes" ]] && break
+        sleep 0.1
+      done
+      postgres_before=$(server_cpu_seconds "$postgres_pid")
+      kafka_before=$(server_cpu_seconds "$kafka_pid")
+      started=$(now)
       /usr/bin/time -f "%e %M %U %S" -o "$work/dispatch.time" "$tr1l" dispatch --month "$month" --at 2026-11-30T12:00 \
         >"$work/dispatch.out"
       dispatched=$(now)

@@ -196,7 +196,7 @@ void KafkaConsumer::assign(rd_kafka_topic_partition_list_t* partitions) {
       partitions_.insert_or_assign(partitions->elems[index].partition, AcknowledgedOffsets());
     }
   }
-  spdlog::debug("{}: consumer group {} assigned {} partition(s)", describe_brokers(settings_), group_, partitions->cnt);
+  spdlog::info("{}: consumer group {} assigned {} partition(s)", describe_brokers(settings_), group_, partitions->cnt);
   joined_ = true;
   if (cooperative_) {
     if (ErrorHandle error{rd_kafka_incremental_assign(client_.get(), partitions)}) {
