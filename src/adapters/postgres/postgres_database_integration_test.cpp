@@ -674,6 +674,26 @@ TEST_F(PostgresDatabaseTest, ConcurrentFirstDispatchersAgreeOnOneActivePolicy) {
   EXPECT_EQ(check.policies().list_policies().size(), 1u);
 }
 
+struct UpdateCounts {
+  std::int64_t updated = 0;
+  std::int64_t in_place = 0;  // HOT
+};
+
+// The updates of `table` the server has counted, and how many were HOT, once there are at least
+// `expected` (a backend reports its counts when its connection closes), or after 10 s.
+UpdateCounts wait_for_update_counts(const std::string& url, const std::string& table, std::int64_t expected) {
+  Connection connection(url);
+  UpdateCounts counts;
+  for (int poll = 0; poll < 200 && counts.updated < expected; ++poll) {
+    if (poll > 0) std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    Result stats = connection.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = '" +
+                                      table + "'");
+    counts.updated = int64_value(stats.get(), 0, 0);
+    counts.in_place = int64_value(stats.get(), 0, 1);
+  }
+  return counts;
+}
+
 // Dispatch's status change touches no index of dispatch_target, so PostgreSQL updates the rows in
 // place (HOT) instead of writing new index entries (migrations/postgres/0004_delivery_hot_path.sql).
 // The dispatching backend reports its counts when its connection closes.
@@ -693,17 +713,9 @@ TEST_F(PostgresDatabaseTest, DispatchUpdatesTargetsInPlace) {
     }
     ASSERT_EQ(claimed, static_cast<std::size_t>(kTargets));
   }
-  Connection connection(url());
-  std::int64_t updated = 0, in_place = 0;
-  for (int poll = 0; poll < 200 && updated < kTargets; ++poll) {
-    Result stats = connection.execute(
-        "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'dispatch_target'");
-    updated = int64_value(stats.get(), 0, 0);
-    in_place = int64_value(stats.get(), 0, 1);
-    if (updated < kTargets) std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  }
-  ASSERT_EQ(updated, kTargets);
-  EXPECT_EQ(in_place, kTargets);
+  const UpdateCounts counts = wait_for_update_counts(url(), "dispatch_target", kTargets);
+  ASSERT_EQ(counts.updated, kTargets);
+  EXPECT_EQ(counts.in_place, kTargets);
 }
 
 // A claim changes no indexed column of delivery_attempt either (the sweeper's index holds the
@@ -728,17 +740,9 @@ TEST_F(PostgresDatabaseTest, ClaimsUpdateAttemptsInPlace) {
       }
     }
   }
-  Connection connection(url());
-  std::int64_t updated = 0, in_place = 0;
-  for (int poll = 0; poll < 200 && updated < kTargets; ++poll) {
-    Result stats = connection.execute(
-        "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'delivery_attempt'");
-    updated = int64_value(stats.get(), 0, 0);
-    in_place = int64_value(stats.get(), 0, 1);
-    if (updated < kTargets) std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  }
-  ASSERT_EQ(updated, kTargets);
-  EXPECT_EQ(in_place, kTargets);
+  const UpdateCounts counts = wait_for_update_counts(url(), "delivery_attempt", kTargets);
+  ASSERT_EQ(counts.updated, kTargets);
+  EXPECT_EQ(counts.in_place, kTargets);
 }
 
 // Claims and outcomes probe delivery_attempt by primary key, one key per request. The partial
