@@ -507,7 +507,7 @@ DeliveryCounts DeliveryService::Engine::run(const std::atomic<bool>& stop, Progr
         }
       }
       auto current = std::chrono::steady_clock::now();
-      if (!joined) {
+      if (options_.until_idle && !joined) {
         // Before joining the group an empty poll says nothing about the work left: the idle
         // time starts at the join.
         joined = consumer_->joined();
