@@ -287,7 +287,6 @@ struct AttemptKeys {
     users.add(request.user_id);
     rounds.add(std::int64_t{request.round});
   }
-  std::size_t size() const { return users.size(); }
 };
 
 std::vector<domain::DispatchPolicy> read_policies(const PGresult* result) {
