@@ -4,6 +4,7 @@
 // benchmark is the reference mustache implementation, for comparison.
 #include <benchmark/benchmark.h>
 
+#include "common/gzip.h"
 #include "invoicing/invoice_renderer.h"
 #include "invoicing/kainjow_reference.h"
 
@@ -59,9 +60,9 @@ BENCHMARK(BM_RenderBothDocuments);
 void BM_GzipEmail(benchmark::State& state) {
   Fixture& f = fixture();
   const std::string html = f.renderer.render(f.bill, f.subject, f.settings).email_html;
-  for (auto _ : state) benchmark::DoNotOptimize(invoicing::gzip(html, static_cast<int>(state.range(0))));
+  for (auto _ : state) benchmark::DoNotOptimize(common::gzip(html, static_cast<int>(state.range(0))));
   state.counters["html_bytes"] = static_cast<double>(html.size());
-  state.counters["gzip_bytes"] = static_cast<double>(invoicing::gzip(html, static_cast<int>(state.range(0))).size());
+  state.counters["gzip_bytes"] = static_cast<double>(common::gzip(html, static_cast<int>(state.range(0))).size());
 }
 BENCHMARK(BM_GzipEmail)->Arg(1)->Arg(6);
 
@@ -70,7 +71,7 @@ void BM_RenderAndGzipPerCustomer(benchmark::State& state) {
   Fixture& f = fixture();
   for (auto _ : state) {
     invoicing::RenderedInvoice invoice = f.renderer.render(f.bill, f.subject, f.settings);
-    std::string compressed = invoicing::gzip(invoice.email_html, static_cast<int>(state.range(0)));
+    std::string compressed = common::gzip(invoice.email_html, static_cast<int>(state.range(0)));
     benchmark::DoNotOptimize(compressed);
     benchmark::DoNotOptimize(invoice.sms_text);
   }

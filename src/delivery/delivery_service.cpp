@@ -14,7 +14,6 @@
 #include "common/worker_identity.h"
 #include "dispatch/delivery_messages.h"
 #include "domain/masking.h"
-#include "invoicing/gzip.h"
 #include "ports/delivery_store.h"
 
 namespace tr1l::delivery {
@@ -181,16 +180,13 @@ ports::SendResult DeliveryService::Engine::prepare_and_send(const Job& job, port
     message.destination =
         dependencies_.cipher.decrypt(*ciphertext, {"dispatch_target", email ? "email" : "phone", row});
     message.masked_destination = email ? domain::mask_email(message.destination) : domain::mask_phone(message.destination);
-    std::string document = invoicing::fetch_verified(store, *object);
-    if (email) {
-      message.subject = invoice_subject(request.month);
-      message.body = invoicing::gunzip(document);
-    } else {
-      message.body = std::move(document);
-    }
+    // The document goes to the sender as stored: the e-mail invoice stays compressed until a sender
+    // that puts it on the wire needs the HTML.
+    message.body = invoicing::fetch_verified(store, *object);
+    if (email) message.subject = invoice_subject(request.month);
     return sender->second->send(message);
   } catch (const std::exception& error) {
-    // Decryption, object and decompression errors name the row or key, never a destination.
+    // Decryption and object errors name the row or key, never a destination.
     return {false, error.what()};
   }
 }

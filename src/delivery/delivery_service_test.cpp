@@ -4,6 +4,7 @@
 
 #include "adapters/inproc/in_process_bus.h"
 #include "adapters/sqlite/sqlite_handle.h"
+#include "common/gzip.h"
 #include "common/manual_clock.h"
 #include "common/worker_identity.h"
 #include "delivery/delivery_test_support.h"
@@ -120,7 +121,7 @@ TEST_P(DeliveryServiceTest, SendsTheDecryptedDestinationAndTheVerifiedDocument) 
   const ports::OutgoingMessage& email = email_messages[0];
   EXPECT_EQ(email.destination, testing::email_of(7));
   EXPECT_EQ(email.masked_destination, "cu***@example.com");
-  EXPECT_EQ(email.body, testing::html_of(7));  // decompressed
+  EXPECT_EQ(common::gunzip(email.body), testing::html_of(7));  // as stored: the sender decompresses
   EXPECT_EQ(email.subject, "[TR1L] 2026년 10월 통신요금 청구서");
   EXPECT_EQ(email.attempt_id, "2026-10/7/0");
   ASSERT_EQ(sms_.messages().size(), 1u);

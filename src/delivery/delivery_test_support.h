@@ -17,7 +17,7 @@
 #include "common/sha256_hex.h"
 #include "crypto/pii_cipher.h"
 #include "ingest/ingest_test_support.h"
-#include "invoicing/gzip.h"
+#include "common/gzip.h"
 #include "invoicing/invoice_job.h"
 #include "ports/channel_sender.h"
 #include "ports/delivery_store.h"
@@ -111,7 +111,7 @@ class DeliveryWorld {
       if (spec.email) {
         target.email_ciphertext = cipher_.encrypt(email_of(spec.user_id), {"dispatch_target", "email", row});
         target.email_object = put(store, invoicing::email_object_key(kOctober, spec.user_id),
-                                  invoicing::gzip(html_of(spec.user_id)));
+                                  common::gzip(html_of(spec.user_id)));
       }
       if (spec.phone) {
         target.phone_ciphertext = cipher_.encrypt(phone_of(spec.user_id), {"dispatch_target", "phone", row});

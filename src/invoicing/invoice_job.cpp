@@ -4,7 +4,7 @@
 
 #include "common/progress.h"
 #include "common/sha256_hex.h"
-#include "invoicing/gzip.h"
+#include "common/gzip.h"
 #include "work/partitioned_run.h"
 
 namespace tr1l::invoicing {
@@ -64,7 +64,7 @@ class TargetProducer {
           target.email_ciphertext = cipher_.encrypt(email, {"dispatch_target", "email", target_row});
         }
         RenderedInvoice rendered = renderer_.render(input.bill, subject, options_.settings);
-        requests.push_back({email_object_key(options_.month, user_id), gzip(rendered.email_html, options_.gzip_level),
+        requests.push_back({email_object_key(options_.month, user_id), common::gzip(rendered.email_html, options_.gzip_level),
                             "text/html; charset=utf-8", std::string("gzip")});
         requests.push_back({sms_object_key(options_.month, user_id), std::move(rendered.sms_text),
                             "text/plain; charset=utf-8", std::nullopt});

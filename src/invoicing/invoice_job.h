@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/gzip.h"
 #include "crypto/pii_cipher.h"
 #include "invoicing/invoice_renderer.h"
 #include "ports/database.h"
@@ -41,7 +42,7 @@ struct InvoiceOptions {
   int threads = 1;
   // Longer than settlement's: a chunk waits on a thousand uploads.
   std::chrono::milliseconds lease_duration{30'000};
-  int gzip_level = kDefaultGzipLevel;
+  int gzip_level = common::kDefaultGzipLevel;
   InvoiceSettings settings;
 };
 

@@ -12,7 +12,6 @@
 #include "domain/calendar.h"
 #include "invoicing/compiled_template.h"
 #include "invoicing/euc_kr.h"
-#include "invoicing/gzip.h"
 
 namespace tr1l::invoicing {
 

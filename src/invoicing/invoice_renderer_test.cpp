@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/gzip.h"
 #include "domain/masking.h"
 #include "invoicing/kainjow_reference.h"
 
@@ -473,6 +474,15 @@ TEST(InvoiceRenderer, ZeroTotalPrintsZero) {
   const RenderedInvoice invoice = render(bill, {"김민준", std::nullopt});
   EXPECT_NE(invoice.email_html.find(">₩0<"), std::string::npos);
   EXPECT_NE(invoice.sms_text.find("청구금액 0원"), std::string::npos);
+}
+
+// The e-mail invoice is stored gzip-compressed (SPEC §5) and decompressed by the sender that
+// puts it on the wire.
+TEST(InvoiceRenderer, EmailInvoiceRoundTripsThroughGzipAtLessThanHalfItsSize) {
+  const std::string html = render(worked_example(), {"김민준", "010-1234-5678"}).email_html;
+  const std::string compressed = common::gzip(html);
+  EXPECT_EQ(common::gunzip(compressed), html);
+  EXPECT_LT(compressed.size(), html.size() / 2);
 }
 
 TEST(InvoiceRenderer, RendersTheSameDocumentsOnManyThreads) {

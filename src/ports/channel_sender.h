@@ -20,7 +20,10 @@ struct OutgoingMessage {
   std::string destination;         // plaintext address or phone number: never log it
   std::string masked_destination;  // for logs and outbox records
   std::string subject;             // e-mail only
-  std::string body;                // e-mail: the decompressed HTML; SMS / KakaoTalk: the text
+  // The verified document as stored. E-mail: the invoice HTML, gzip-compressed; a sender that
+  // puts it on the wire decompresses it (common/gzip.h), one that does not never pays for it.
+  // SMS / KakaoTalk: the text.
+  std::string body;
 };
 
 struct SendResult {

@@ -2,6 +2,7 @@
 
 #include "adapters/smtp/mime_message.h"
 #include "adapters/smtp/smtp_sender.h"
+#include "common/gzip.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -54,7 +55,7 @@ static FileDescriptor open_journal(const std::filesystem::path& path) {
 OutboxSender::OutboxSender(std::filesystem::path directory, domain::Channel channel)
     : directory_(std::move(directory)), channel_(channel), journal_(open_journal(journal_path(directory_, channel_))) {}
 
-void OutboxSender::write_email_file(const ports::OutgoingMessage& message) {
+void OutboxSender::write_email_file(const ports::OutgoingMessage& message, const std::string& html) {
   auto folder = directory_ / "email" / message.month;
   std::filesystem::create_directories(folder);
   auto final_path = folder / fmt::format("{}-r{}.eml", message.user_id, message.round);
@@ -63,7 +64,7 @@ void OutboxSender::write_email_file(const ports::OutgoingMessage& message) {
   if (!file.valid()) throw std::runtime_error(std::string("cannot create .eml file: ") + std::strerror(errno));
   // The same MIME message the SMTP sender would put on the wire.
   const std::string eml = smtp::build_mime_message({"billing@tr1l.example", "TR1L", message.destination, message.subject,
-                                                    smtp::plain_text_alternative(message.subject), message.body,
+                                                    smtp::plain_text_alternative(message.subject), html,
                                                     message.attempt_id, std::chrono::system_clock::now()});
   if (!write_all(file.get(), eml) || file.close() != 0) {
     throw std::runtime_error(std::string("cannot write .eml file: ") + std::strerror(errno));
@@ -74,14 +75,20 @@ void OutboxSender::write_email_file(const ports::OutgoingMessage& message) {
 
 ports::SendResult OutboxSender::send(const ports::OutgoingMessage& message) {
   try {
-    if (message.channel == domain::Channel::Email) write_email_file(message);
+    // The journal counts the bytes of what was sent: the HTML for e-mail, the text otherwise.
+    std::size_t bytes = message.body.size();
+    if (message.channel == domain::Channel::Email) {
+      const std::string html = common::gunzip(message.body);
+      write_email_file(message, html);
+      bytes = html.size();
+    }
     nlohmann::json line{{"user_id", message.user_id},
                         {"month", message.month},
                         {"round", message.round},
                         {"channel", domain::to_string(message.channel)},
                         {"attempt_id", message.attempt_id},
                         {"to", message.masked_destination},
-                        {"bytes", message.body.size()},
+                        {"bytes", bytes},
                         {"sent_at", fmt::format("{:%FT%TZ}", fmt::gmtime(std::time(nullptr)))}};
     std::string text = line.dump() + "\n";
     // One write() per line on an O_APPEND descriptor: lines from concurrent senders and

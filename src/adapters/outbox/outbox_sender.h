@@ -21,7 +21,7 @@ class OutboxSender final : public ports::ChannelSender {
   static std::filesystem::path journal_path(const std::filesystem::path& directory, domain::Channel channel);
 
  private:
-  void write_email_file(const ports::OutgoingMessage& message);
+  void write_email_file(const ports::OutgoingMessage& message, const std::string& html);
 
   std::filesystem::path directory_;
   domain::Channel channel_;

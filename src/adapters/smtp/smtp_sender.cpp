@@ -6,6 +6,7 @@
 
 #include "adapters/s3/curl_handles.h"
 #include "adapters/smtp/mime_message.h"
+#include "common/gzip.h"
 #include "common/redact_contacts.h"
 #include "domain/contact.h"
 
@@ -130,10 +131,16 @@ ports::SendResult SmtpSender::send(const ports::OutgoingMessage& message) {
     return {false, "SMTP: the destination is not a deliverable e-mail address"};
   }
 
+  std::string html;
+  try {
+    html = common::gunzip(message.body);
+  } catch (const std::runtime_error& error) {
+    return {false, std::string("SMTP: the invoice document is not usable: ") + error.what()};
+  }
   std::string mime;
   try {
     mime = build_mime_message({settings_.from_address, settings_.from_display_name, *recipient, message.subject,
-                               plain_text_alternative(message.subject), message.body, message.attempt_id,
+                               plain_text_alternative(message.subject), std::move(html), message.attempt_id,
                                std::chrono::system_clock::now()});
   } catch (const MimeError& error) {
     return {false, std::string("SMTP: cannot build the message: ") + error.what()};

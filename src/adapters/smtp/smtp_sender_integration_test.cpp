@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/gzip.h"
 #include "support/subprocess.h"
 
 namespace tr1l::adapters::smtp {
@@ -60,6 +61,12 @@ std::int64_t unique_user_id() {
 
 const std::string korean_subject = "[TR1L] 2026년 10월 청구서 — 김*준 고객님, 이번 달 청구 금액은 45,300원입니다";
 
+std::string invoice_html(std::int64_t user_id) {
+  return "<!doctype html>\n<html lang=\"ko\"><body>\n<h1>청구서 " + std::to_string(user_id) +
+         "</h1>\n<p>합계 45,300원</p>\n" + std::string(3000, 'x') + "\n.\n..leading dots survive\n</body></html>\n";
+}
+
+// The body is the invoice as stored: gzip-compressed HTML.
 OutgoingMessage email_to(std::string destination, std::int64_t user_id = unique_user_id(), int round = 0) {
   OutgoingMessage message;
   message.channel = domain::Channel::Email;
@@ -70,8 +77,7 @@ OutgoingMessage email_to(std::string destination, std::int64_t user_id = unique_
   message.destination = std::move(destination);
   message.masked_destination = "masked";
   message.subject = korean_subject;
-  message.body = "<!doctype html>\n<html lang=\"ko\"><body>\n<h1>청구서 " + std::to_string(user_id) +
-                 "</h1>\n<p>합계 45,300원</p>\n" + std::string(3000, 'x') + "\n.\n..leading dots survive\n</body></html>\n";
+  message.body = common::gzip(invoice_html(user_id));
   return message;
 }
 
@@ -159,7 +165,7 @@ TEST_F(SmtpSenderIntegration, DeliversAMimeMessageThatReadsBackToTheSameSubjectA
   EXPECT_EQ(parsed["to"], "Minjun.Kim+bill@example.co.kr");
   EXPECT_EQ(parsed["subject"], korean_subject);
   EXPECT_EQ(parsed["content_type"], "multipart/alternative");
-  EXPECT_EQ(parsed["html"], message.body);
+  EXPECT_EQ(parsed["html"], invoice_html(message.user_id));
   EXPECT_EQ(parsed["html_charset"], "utf-8");
   EXPECT_NE(parsed["text"].get<std::string>().find("청구서"), std::string::npos);
   EXPECT_EQ(parsed["attempt"], message.attempt_id);
@@ -256,6 +262,16 @@ TEST_F(SmtpSenderIntegration, AddressesThatAreNotDeliverableAreRefusedBeforeSend
   OutgoingMessage sms = email_to("x@example.com");
   sms.channel = domain::Channel::Sms;
   EXPECT_FALSE(sender->send(sms).sent);
+}
+
+TEST_F(SmtpSenderIntegration, AnInvoiceThatIsNotGzipIsRefusedBeforeSending) {
+  auto sender = plain_sender();
+  OutgoingMessage message = email_to("jiwoo.lee@example.com");
+  message.body = invoice_html(message.user_id);  // the HTML itself, not the stored document
+  const SendResult result = sender->send(message);
+  EXPECT_FALSE(result.sent);
+  EXPECT_TRUE(result.error.starts_with("SMTP: the invoice document is not usable: not gzip data")) << result.error;
+  EXPECT_TRUE(messages_for(message.attempt_id).empty());
 }
 
 TEST_F(SmtpSenderIntegration, StartTlsAndAuthentication) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace tr1l::invoicing {
+namespace tr1l::common {
 
 inline constexpr int kDefaultGzipLevel = 6;
 
@@ -14,8 +14,8 @@ inline constexpr int kDefaultGzipLevel = 6;
 // Throws std::invalid_argument for a level outside 0..12.
 std::string gzip(std::string_view data, int level = kDefaultGzipLevel);
 
-// The bytes of one gzip member, for delivery (the e-mail body is the decompressed invoice).
+// The bytes of one gzip member: what a sender that puts the e-mail invoice on the wire sends.
 // Throws std::runtime_error when the data is not valid gzip or would exceed `maximum_size`.
 std::string gunzip(std::string_view compressed, std::size_t maximum_size = 16 << 20);
 
-}  // namespace tr1l::invoicing
+}  // namespace tr1l::common

@@ -1,4 +1,4 @@
-#include "invoicing/gzip.h"
+#include "common/gzip.h"
 
 #include <libdeflate.h>
 
@@ -7,7 +7,7 @@
 #include <new>
 #include <stdexcept>
 
-namespace tr1l::invoicing {
+namespace tr1l::common {
 namespace {
 
 struct CompressorDeleter {
@@ -56,6 +56,11 @@ std::string gunzip(std::string_view compressed, std::size_t maximum_size) {
     if (!decompressor) throw std::bad_alloc();
   }
   if (compressed.size() < 18) throw std::runtime_error("not gzip data (too short)");
+  // Checked before the trailer is trusted: text that is not gzip would otherwise be reported by
+  // whatever size its last four bytes happen to spell.
+  if (static_cast<unsigned char>(compressed[0]) != 0x1f || static_cast<unsigned char>(compressed[1]) != 0x8b) {
+    throw std::runtime_error("not gzip data (no gzip header)");
+  }
   // The trailer's ISIZE is the uncompressed size modulo 2^32: exact for documents this small.
   const auto* tail = reinterpret_cast<const unsigned char*>(compressed.data() + compressed.size() - 4);
   std::size_t size = tail[0] | (tail[1] << 8) | (tail[2] << 16) | (static_cast<std::size_t>(tail[3]) << 24);
@@ -68,4 +73,4 @@ std::string gunzip(std::string_view compressed, std::size_t maximum_size) {
   return plain;
 }
 
-}  // namespace tr1l::invoicing
+}  // namespace tr1l::common
