@@ -11,8 +11,7 @@
 # PARTS="kafka inproc latency" selects measurements; KAFKA_PASSES (2) repeats the Kafka one;
 # DELIVER_PROCESSES ("1"; "1 2" for both) runs that many `tr1l deliver` members of the group,
 # each with DELIVER_CONCURRENCY (32) senders;
-# TR1L_KAFKA_EXTRA_PROPERTIES goes to the broker's configuration; OBJECTS_IN=memory keeps the
-# invoice directory on tmpfs, for months whose ~20 KB of files per customer outgrow the page cache).
+# TR1L_KAFKA_EXTRA_PROPERTIES goes to the broker's configuration).
 # After the table, the CPU each Kafka pass cost per delivery: PostgreSQL, broker, dispatch, deliver.
 set -euo pipefail
 
@@ -27,15 +26,10 @@ deliver_processes=${DELIVER_PROCESSES:-1}
 deliver_concurrency=${DELIVER_CONCURRENCY:-32}
 work=$(mktemp -d /tmp/tr1l-bench.XXXXXX)
 chmod 755 "$work"
-objects=""
-if [[ ${OBJECTS_IN:-disk} == memory ]]; then
-  objects=$(mktemp -d /dev/shm/tr1l-bench-objects.XXXXXX)
-  export TR1L_OBJECT_STORE="file://$objects"
-fi
 cleanup() {
   bash "$root/scripts/servers/kafka.sh" stop "$work/kafka" >/dev/null 2>&1 || true
   bash "$root/scripts/servers/postgres.sh" stop "$work/postgres" >/dev/null 2>&1 || true
-  rm -rf "$work" ${objects:+"$objects"}
+  rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -96,7 +90,7 @@ report() {  # what, seconds, rss list
   printf '| %s | %s | %s | %s | %s |\n' "$1" "$targets" "$2" "$rate" "$3"
 }
 
-echo "tr1l dispatch + delivery benchmark: $targets targets, $(nproc) cores, $(uname -srm), invoice objects on ${OBJECTS_IN:-disk}"
+echo "tr1l dispatch + delivery benchmark: $targets targets, $(nproc) cores, $(uname -srm)"
 echo
 echo "| measurement | targets | seconds | deliveries/s | peak RSS MiB |"
 echo "|---|---|---|---|---|"
