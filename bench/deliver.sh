@@ -53,8 +53,9 @@ per_delivery_us() { awk -v s="$1" -v n="$targets" 'BEGIN { printf "%.0f", s * 1e
 # most page visits go through the kernel's cache (docs/BENCHMARKS.md). Delivery writes ~3 GB of
 # WAL per million targets, so the default max_wal_size (1 GB) forces a checkpoint every ~20 s
 # ("checkpoints are occurring too frequently"); 8 GB leaves checkpoints to the 5-minute timer,
-# spread over it. TR1L_POSTGRES_OPTIONS=" " runs the defaults.
-export TR1L_POSTGRES_OPTIONS=${TR1L_POSTGRES_OPTIONS:-"-c shared_buffers=2GB -c max_wal_size=8GB"}
+# spread over it. TR1L_POSTGRES_OPTIONS=" " runs the defaults. The server logs its checkpoints
+# and autovacuum runs; those that fall inside a timed pass are printed after it.
+export TR1L_POSTGRES_OPTIONS=${TR1L_POSTGRES_OPTIONS:-"-c shared_buffers=2GB -c max_wal_size=8GB -c log_checkpoints=on -c log_autovacuum_min_duration=0"}
 bash "$root/scripts/servers/postgres.sh" start "$work/postgres" >/dev/null
 # shellcheck disable=SC1091
 source "$work/postgres/env"
@@ -71,9 +72,11 @@ export TR1L_EMAIL_CHANNEL=mock TR1L_SMS_CHANNEL=mock TR1L_KAKAO_CHANNEL=mock
 export TR1L_LOG_LEVEL=warn
 
 echo "preparing $users customers (seed, settle, invoice)..." >&2
-"$tr1l" seed --users "$users" --month "$month" --seed 1 >/dev/null
-"$tr1l" settle --month "$month" --threads 2 >/dev/null
-"$tr1l" invoice --month "$month" --threads 2 >/dev/null
+# Each step's summary is shown only if it fails (an invoice directory out of space or inodes, …).
+quietly() { "$@" >"$work/step.out" || { cat "$work/step.out" >&2; echo "deliver.sh: failed: $*" >&2; exit 1; }; }
+quietly "$tr1l" seed --users "$users" --month "$month" --seed 1
+quietly "$tr1l" settle --month "$month" --threads 2
+quietly "$tr1l" invoice --month "$month" --threads 2
 targets=$(psql -tAq "$TR1L_DATABASE_URL" -c "SELECT count(*) FROM dispatch_target WHERE month = '$month'")
 
 reset_targets() {
@@ -123,6 +126,7 @@ if [[ " $parts " == *" kafka "* ]]; then
         [[ $joined == "$processes" ]] && break
         sleep 0.1
       done
+      log_lines_before=$(wc -l <"$work/postgres/server.log")
       postgres_before=$(server_cpu_seconds "$postgres_pid")
       kafka_before=$(server_cpu_seconds "$kafka_pid")
       started=$(now)
@@ -140,6 +144,9 @@ if [[ " $parts " == *" kafka "* ]]; then
         "$(per_delivery_us "$kafka_cpu")" "$(per_delivery_us "$dispatch_cpu")" "$(per_delivery_us "$deliver_cpu")" \
         "$(per_delivery_us "$total_cpu")")")
       cat "$work"/deliver*.out >&2
+      tail -n +"$((log_lines_before + 1))" "$work/postgres/server.log" |
+        grep -E "checkpoint starting|automatic (aggressive )?vacuum of table \"[^\"]*public|automatic analyze of table \"[^\"]*public" |
+        sed "s/^/  PostgreSQL during $label: /" >&2 || true
       finished=$(cat "$work"/deliver*.err | grep -o 'last outcome recorded at unix time [0-9.]*' | grep -o '[0-9.]*$' |
         sort -n | tail -1)
       sent=$(psql -tAq "$TR1L_DATABASE_URL" -c "SELECT count(*) FROM dispatch_target WHERE status = 'SENT'")
