@@ -54,14 +54,17 @@ constexpr std::array<const char*, static_cast<std::size_t>(Field::Count)> kField
 
 struct FieldValue {
   enum class Kind { Absent, Text, Integer, Unsigned, Other } kind = Kind::Absent;
-  std::string text;          // a string's value; a number's digits, for messages
-  std::int64_t integer = 0;  // Integer only
+  std::string text;                 // Text only
+  std::int64_t integer = 0;         // Integer only
+  std::uint64_t huge_integer = 0;   // Unsigned only
   bool is_integer() const { return kind == Kind::Integer || kind == Kind::Unsigned; }
   // Unsigned is an integer beyond the int64 range: still an integer, never a valid identifier.
   bool fits_in_int64() const { return kind == Kind::Integer; }
   bool fits_in_int() const {
     return kind == Kind::Integer && integer >= std::numeric_limits<int>::min() && integer <= std::numeric_limits<int>::max();
   }
+  // An integer as written, for messages: formatted only when a message needs it.
+  std::string digits() const { return kind == Kind::Unsigned ? std::to_string(huge_integer) : std::to_string(integer); }
 };
 
 class RequestFields final : public nlohmann::json_sax<nlohmann::json> {
@@ -76,7 +79,6 @@ class RequestFields final : public nlohmann::json_sax<nlohmann::json> {
     if (FieldValue* target = value_target()) {
       target->kind = FieldValue::Kind::Integer;
       target->integer = value;
-      target->text = std::to_string(value);
     }
     return depth_ > 0;
   }
@@ -85,7 +87,7 @@ class RequestFields final : public nlohmann::json_sax<nlohmann::json> {
       const bool fits = value <= static_cast<number_unsigned_t>(std::numeric_limits<std::int64_t>::max());
       target->kind = fits ? FieldValue::Kind::Integer : FieldValue::Kind::Unsigned;
       target->integer = fits ? static_cast<std::int64_t>(value) : 0;
-      target->text = std::to_string(value);
+      target->huge_integer = value;
     }
     return depth_ > 0;
   }
@@ -121,10 +123,7 @@ class RequestFields final : public nlohmann::json_sax<nlohmann::json> {
     return target;
   }
   bool other() {
-    if (FieldValue* target = value_target()) {
-      target->kind = FieldValue::Kind::Other;
-      target->text.clear();
-    }
+    if (FieldValue* target = value_target()) target->kind = FieldValue::Kind::Other;
     return depth_ > 0;  // a top-level scalar is not a request
   }
   bool open() {
@@ -154,7 +153,7 @@ std::variant<ports::DeliveryRequest, std::string> decode_request(const ports::Re
   const FieldValue& version = fields.at(Field::SchemaVersion);
   if (!version.is_integer()) return std::string("missing schema_version");
   if (!version.fits_in_int() || version.integer != kSchemaVersion) {
-    return "schema_version " + version.text + " is not supported (this build reads " + std::to_string(kSchemaVersion) + ")";
+    return "schema_version " + version.digits() + " is not supported (this build reads " + std::to_string(kSchemaVersion) + ")";
   }
   for (Field field : {Field::AttemptId, Field::Month, Field::Channel}) {
     if (fields.at(field).kind != FieldValue::Kind::Text) {

@@ -103,6 +103,8 @@ TEST(DeliveryMessages, EveryMalformedRequestIsRefusedWithItsReason) {
       {R"({"schema_version":2,)" + valid + "}", "schema_version 2 is not supported (this build reads 1)"},
       {R"({"schema_version":4294967297,)" + valid + "}",
        "schema_version 4294967297 is not supported (this build reads 1)"},
+      {R"({"schema_version":18446744073709551615,)" + valid + "}",
+       "schema_version 18446744073709551615 is not supported (this build reads 1)"},
       {R"({"schema_version":1,"month":"2026-10","user_id":9,"round":0,"channel":"EMAIL","policy_version":3})",
        "field attempt_id is missing or not a string"},
       {R"({"schema_version":1,"attempt_id":"2026-10/9/0","month":{"year":2026},"user_id":9,"round":0,"channel":"EMAIL","policy_version":3})",
