@@ -674,23 +674,36 @@ TEST_F(PostgresDatabaseTest, ConcurrentFirstDispatchersAgreeOnOneActivePolicy) {
   EXPECT_EQ(check.policies().list_policies().size(), 1u);
 }
 
+// One of `table`'s counters in pg_stat_user_tables.
+std::int64_t table_statistic(Connection& connection, const std::string& table, const std::string& column) {
+  Result stats = connection.execute("SELECT " + column + " FROM pg_stat_user_tables WHERE relname = '" + table + "'");
+  return int64_value(stats.get(), 0, 0);
+}
+
+// The counter once it is at least `expected` (a backend reports its counts when its connection
+// closes, all at once), or after 10 s.
+std::int64_t wait_for_table_statistic(Connection& connection, const std::string& table, const std::string& column,
+                                      std::int64_t expected) {
+  std::int64_t value = table_statistic(connection, table, column);
+  for (int poll = 1; poll < 200 && value < expected; ++poll) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    value = table_statistic(connection, table, column);
+  }
+  return value;
+}
+
 struct UpdateCounts {
   std::int64_t updated = 0;
   std::int64_t in_place = 0;  // HOT
 };
 
 // The updates of `table` the server has counted, and how many were HOT, once there are at least
-// `expected` (a backend reports its counts when its connection closes), or after 10 s.
+// `expected`, or after 10 s.
 UpdateCounts wait_for_update_counts(const std::string& url, const std::string& table, std::int64_t expected) {
   Connection connection(url);
   UpdateCounts counts;
-  for (int poll = 0; poll < 200 && counts.updated < expected; ++poll) {
-    if (poll > 0) std::this_thread::sleep_for(std::chrono::milliseconds{50});
-    Result stats = connection.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = '" +
-                                      table + "'");
-    counts.updated = int64_value(stats.get(), 0, 0);
-    counts.in_place = int64_value(stats.get(), 0, 1);
-  }
+  counts.updated = wait_for_table_statistic(connection, table, "n_tup_upd", expected);
+  counts.in_place = table_statistic(connection, table, "n_tup_hot_upd");  // reported with the updates
   return counts;
 }
 
@@ -842,19 +855,9 @@ TEST_F(PostgresDatabaseTest, BatchesReadOnlyTheirOwnAttemptsOnATableThatGrewDuri
   constexpr std::int64_t kFirstBatch = 10;
   constexpr std::int64_t kLaterBatch = 500;
   Connection connection(url());
-  auto statistic = [&](const std::string& column, const std::string& table) {
-    Result stats = connection.execute("SELECT " + column + " FROM pg_stat_user_tables WHERE relname = '" + table + "'");
-    return int64_value(stats.get(), 0, 0);
-  };
-  // A backend reports its counts when its session ends; this waits for the count that shows it has.
-  auto wait_for = [&](const std::string& column, const std::string& table, std::int64_t expected) {
-    for (int poll = 0; poll < 200 && statistic(column, table) < expected; ++poll) {
-      std::this_thread::sleep_for(std::chrono::milliseconds{50});
-    }
-    return statistic(column, table);
-  };
   auto attempts_read = [&] {
-    return statistic("seq_tup_read", "delivery_attempt") + statistic("idx_tup_fetch", "delivery_attempt");
+    return table_statistic(connection, "delivery_attempt", "seq_tup_read") +
+           table_statistic(connection, "delivery_attempt", "idx_tup_fetch");
   };
   {
     PostgresDatabase database(url());
@@ -863,7 +866,7 @@ TEST_F(PostgresDatabaseTest, BatchesReadOnlyTheirOwnAttemptsOnATableThatGrewDuri
     for (UserId id = 1; id <= kTargets; ++id) targets.push_back(reachable_target(id, std::nullopt));
     database.targets().store_targets(targets);
   }
-  ASSERT_EQ(wait_for("n_tup_ins", "dispatch_target", kTargets), kTargets);
+  ASSERT_EQ(wait_for_table_statistic(connection, "dispatch_target", "n_tup_ins", kTargets), kTargets);
   connection.execute("ALTER TABLE delivery_attempt SET (autovacuum_enabled = false)");
   connection.execute("ANALYZE delivery_attempt");  // empty, as at the start of a month's delivery
   const std::int64_t read_before = attempts_read();
@@ -896,7 +899,7 @@ TEST_F(PostgresDatabaseTest, BatchesReadOnlyTheirOwnAttemptsOnATableThatGrewDuri
     deliver(std::span(rest).first(kLaterBatch));
   }
   constexpr std::int64_t kDelivered = kFirstBatch + kLaterBatch;
-  ASSERT_EQ(wait_for("n_tup_upd", "delivery_attempt", 2 * kDelivered), 2 * kDelivered);  // claimed, then finished
+  ASSERT_EQ(wait_for_update_counts(url(), "delivery_attempt", 2 * kDelivered).updated, 2 * kDelivered);  // claimed, then finished
   // A claim and an outcome each read each attempt of their batch once. Reading the whole table
   // once it has grown would be more than 200,000 rows.
   EXPECT_LE(attempts_read() - read_before, 2 * kDelivered) << "a batch read more than its own attempts";
