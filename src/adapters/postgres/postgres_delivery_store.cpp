@@ -138,11 +138,14 @@ WHERE t.month = $1::text AND t.user_id = e.user_id)sql";
 // probes the primary key once per key in that order, so two workers whose batches overlap lock in
 // the same order and wait for each other instead of deadlocking.
 //
-// The expected status comes from a column of the batch, not a literal: with a partial index on
-// that status (migration 0003 had two), `a.status = 'SENDING'` let the planner read the whole
-// index instead of probing one key per row, which made every batch cost as much as the whole
-// table (docs/BENCHMARKS.md, "Tried and reverted"). A fence no partial index can match keeps
-// the plan to key probes whatever indexes the schema gains.
+// The expected status and owner come from columns of the batch, not from literals or a single
+// parameter: with a partial index on that status (migration 0003 had two), `a.status = 'SENDING'`
+// let the planner read the whole index instead of probing one key per row, which made every
+// batch cost as much as the whole table (docs/BENCHMARKS.md, "Tried and reverted"). And
+// `a.owner = $11`, planned for this batch, is a new owner the table's statistics have never seen,
+// so the planner took it to match one row, scanned the table for it and compared every row it
+// found with every outcome of the batch: 0.6-1.9 s per batch (docs/BENCHMARKS.md, "Latest").
+// A fence that only the join can evaluate keeps the plan to key probes.
 //
 // A claimed attempt's target comes back with it.
 const std::string& claim_attempts_sql() {
@@ -191,15 +194,15 @@ constexpr std::string_view kRecordOutcomes = R"sql(
 WITH outcome AS (
   SELECT *
   FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::text[], $5::text[], $6::text[],
-              $7::integer[], $8::bigint[], $9::bigint[], $10::text[])
+              $7::integer[], $8::bigint[], $9::bigint[], $10::text[], $11::text[])
        AS o (month, user_id, round, attempt_status, error, target_status, next_round, next_attempt_at, finished_at,
-             expected_status)
+             expected_status, expected_owner)
 ), finished AS (
   UPDATE delivery_attempt AS a
   SET status = o.attempt_status, error = o.error, finished_at = o.finished_at
   FROM outcome AS o
   WHERE a.user_id = o.user_id AND a.month = o.month AND a.round = o.round
-    AND a.status = o.expected_status AND a.owner = $11::text
+    AND a.status = o.expected_status AND a.owner = o.expected_owner
   RETURNING o.*
 )
 UPDATE dispatch_target AS t
@@ -548,7 +551,7 @@ std::size_t PostgresDeliveryStore::record_outcomes(std::span<const ports::Attemp
   // rows of its FROM list, not a chosen one).
   std::set<std::tuple<YearMonth, UserId, int>> recording;
   ArrayLiteral months, users, rounds, attempt_statuses, errors, target_statuses, next_rounds, next_attempt_times,
-      finish_times, expected_statuses;
+      finish_times, expected_statuses, expected_owners;
   for (std::size_t index : order) {
     const ports::AttemptOutcome& outcome = outcomes[index];
     if (!recording.insert(attempt_key(outcome.request)).second) continue;
@@ -562,6 +565,7 @@ std::size_t PostgresDeliveryStore::record_outcomes(std::span<const ports::Attemp
     next_attempt_times.add(outcome.next_attempt_at);
     finish_times.add(outcome.finished_at);
     expected_statuses.add(ports::attempt_status::kSending);
+    expected_owners.add(owner);
   }
   Transaction transaction(connection_, kBeginBatch);
   Result recorded = connection_.execute_prepared("record_outcomes", kRecordOutcomes,
@@ -576,7 +580,7 @@ std::size_t PostgresDeliveryStore::record_outcomes(std::span<const ports::Attemp
                                                      .add(next_attempt_times.text())
                                                      .add(finish_times.text())
                                                      .add(expected_statuses.text())
-                                                     .add(owner));
+                                                     .add(expected_owners.text()));
   const std::int64_t count = affected_rows(recorded.get());
   recorded.reset();
   transaction.commit();
