@@ -145,7 +145,8 @@ WHERE t.month = $1::text AND t.user_id = e.user_id)sql";
 // `a.owner = $11`, planned for this batch, is a new owner the table's statistics have never seen,
 // so the planner took it to match one row, scanned the table for it and compared every row it
 // found with every outcome of the batch: 0.6-7 s per batch (docs/BENCHMARKS.md, "Latest").
-// A fence that only the join can evaluate keeps the plan to key probes.
+// A fence that only the join can evaluate keeps the plan to key probes
+// (RecordComparesEachOutcomeWithItsOwnAttemptOnly, integration test).
 //
 // A claimed attempt's target comes back with it.
 const std::string& claim_attempts_sql() {
@@ -586,6 +587,8 @@ std::size_t PostgresDeliveryStore::record_outcomes(std::span<const ports::Attemp
   transaction.commit();
   return static_cast<std::size_t>(count);
 }
+
+std::string_view record_outcomes_statement() { return kRecordOutcomes; }
 
 std::vector<ports::DeliveryRequest> PostgresDeliveryStore::waiting_attempts(std::int64_t published_before,
                                                                             std::size_t limit) {

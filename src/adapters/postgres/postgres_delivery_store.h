@@ -4,6 +4,8 @@
 // number of machines claim different targets, and policy changes are serialised by a table lock.
 #pragma once
 
+#include <string_view>
+
 #include "ports/delivery_store.h"
 
 namespace tr1l::adapters::postgres {
@@ -46,5 +48,9 @@ class PostgresDeliveryStore final : public ports::DeliveryStore {
  private:
   Connection& connection_;
 };
+
+// The statement record_outcomes runs, for the integration test that checks how the server plans
+// it (RecordComparesEachOutcomeWithItsOwnAttemptOnly).
+std::string_view record_outcomes_statement();
 
 }  // namespace tr1l::adapters::postgres
