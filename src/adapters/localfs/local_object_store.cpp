@@ -106,6 +106,21 @@ void parallel_for(std::size_t count, std::size_t thread_count, const Work& work)
 LocalObjectStore::LocalObjectStore(std::filesystem::path root, std::size_t write_threads)
     : root_(std::move(root)), write_threads_(std::max<std::size_t>(1, write_threads)) {}
 
+LocalObjectStore::~LocalObjectStore() {
+  if (const int directory = root_directory_.load(); directory >= 0) ::close(directory);
+}
+
+int LocalObjectStore::root_directory() {
+  int directory = root_directory_.load(std::memory_order_acquire);
+  if (directory >= 0) return directory;
+  const int opened = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (opened < 0) return -1;  // not created yet: nothing is stored
+  // Senders call get concurrently: one descriptor wins and stays, the others are closed.
+  if (root_directory_.compare_exchange_strong(directory, opened, std::memory_order_acq_rel)) return opened;
+  ::close(opened);
+  return directory;
+}
+
 const std::string& LocalObjectStore::bucket() const {
   static const std::string no_bucket;
   return no_bucket;
@@ -165,10 +180,19 @@ std::string LocalObjectStore::get(const std::string& key) {
     throw ports::ObjectStoreError("GET " + object_name(root_, key) + ": invalid key: " + *problem);
   }
   // One open and one fstat: delivery reads an object per send, and resolving the path twice
-  // (a status check, then the open) was a tenth of its CPU.
-  const fs::path path = root_ / key;
-  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  // A path through a regular file fails with ENOTDIR: no such object either.
+  // (a status check, then the open) was a tenth of its CPU. The open resolves the key from the
+  // open root directory (keys are relative and have no '..': object_key_problem); looking up the
+  // root's own path segments again was half of what the open cost (docs/BENCHMARKS.md).
+  const int root = root_directory();
+  int descriptor = root >= 0 ? ::openat(root, key.c_str(), O_RDONLY | O_CLOEXEC) : -1;
+  // A path through a regular file fails with ENOTDIR: no such object either. The path is
+  // resolved from the top before an object is called missing, so a root directory removed and
+  // made again while this store is open still serves what is put into it. (One renamed away
+  // goes on serving this process, as PostgreSQL's data directory does.)
+  if (descriptor < 0 && (root < 0 || errno == ENOENT || errno == ENOTDIR)) {
+    descriptor = ::open((root_ / key).c_str(), O_RDONLY | O_CLOEXEC);
+  }
+  FileDescriptor file(descriptor);
   if (!file.valid() && (errno == ENOENT || errno == ENOTDIR)) {
     throw ports::ObjectNotFound("GET " + object_name(root_, key) + ": no such object");
   }

@@ -121,6 +121,21 @@ TEST_F(LocalObjectStoreTest, MissingKeyIsObjectNotFound) {
   }
 }
 
+// The store keeps its root directory open for reading; a root removed and made again by the
+// next put is the one read from then on.
+TEST_F(LocalObjectStoreTest, RootDirectoryRemovedAndMadeAgainServesTheNewObjects) {
+  LocalObjectStore store(root());
+  const std::vector<PutRequest> before = {{"2026-10/1/sms/bill.txt", "before", "text/plain", {}}};
+  const std::vector<PutRequest> after = {{"2026-10/2/sms/bill.txt", "after", "text/plain", {}}};
+  ASSERT_TRUE(store.put_many(before)[0].stored);
+  ASSERT_EQ(store.get("2026-10/1/sms/bill.txt"), "before");
+  fs::remove_all(root());
+  EXPECT_THROW(store.get("2026-10/1/sms/bill.txt"), ports::ObjectNotFound);
+  ASSERT_TRUE(store.put_many(after)[0].stored);
+  EXPECT_EQ(store.get("2026-10/2/sms/bill.txt"), "after");
+  EXPECT_THROW(store.get("2026-10/1/sms/bill.txt"), ports::ObjectNotFound);
+}
+
 TEST_F(LocalObjectStoreTest, UnwritableDirectoryFailsThatObjectAndCleansUp) {
   if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
   LocalObjectStore store(root());

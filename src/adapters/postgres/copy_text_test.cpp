@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <limits>
+
+#include <fmt/format.h>
 
 namespace tr1l::adapters::postgres {
 namespace {
@@ -60,6 +63,22 @@ TEST(ByteaHex, DecodesServerTextAndRejectsJunk) {
   EXPECT_FALSE(decode_bytea_hex("00ff").has_value());
   EXPECT_FALSE(decode_bytea_hex("\\x0").has_value());
   EXPECT_FALSE(decode_bytea_hex("\\xzz").has_value());
+}
+
+TEST(ByteaHex, DecodesEveryByteInEitherCaseAndRejectsEveryOtherCharacter) {
+  std::string every_byte, lower = "\\x", upper = "\\x";
+  for (int value = 0; value < 256; ++value) {
+    every_byte.push_back(static_cast<char>(value));
+    lower += fmt::format("{:02x}", value);
+    upper += fmt::format("{:02X}", value);
+  }
+  EXPECT_EQ(decode_bytea_hex(lower), std::optional<std::string>(every_byte));
+  EXPECT_EQ(decode_bytea_hex(upper), std::optional<std::string>(every_byte));
+  for (int character = 0; character < 256; ++character) {
+    if (std::isxdigit(character)) continue;
+    EXPECT_FALSE(decode_bytea_hex(std::string("\\x0") + static_cast<char>(character)).has_value()) << character;
+    EXPECT_FALSE(decode_bytea_hex(std::string("\\x") + static_cast<char>(character) + "0").has_value()) << character;
+  }
 }
 
 }  // namespace
