@@ -512,6 +512,23 @@ ports::DispatchTarget reachable_target(UserId user_id, std::optional<int> send_d
   return target;
 }
 
+// Targets 1..count, reachable on both channels and due on any day.
+void store_reachable_targets(PostgresDatabase& database, UserId count) {
+  std::vector<ports::DispatchTarget> targets;
+  for (UserId id = 1; id <= count; ++id) targets.push_back(reachable_target(id, std::nullopt));
+  database.targets().store_targets(targets);
+}
+
+// The outcome of a send that went through.
+ports::AttemptOutcome sent_outcome(const ports::DeliveryRequest& request, std::int64_t finished_at) {
+  ports::AttemptOutcome outcome;
+  outcome.request = request;
+  outcome.attempt_status = ports::attempt_status::kSent;
+  outcome.target_status = ports::target_status::kSent;
+  outcome.finished_at = finished_at;
+  return outcome;
+}
+
 ports::DispatchDecision first_channel(const ports::DueTarget& due) {
   ports::DispatchDecision decision;
   decision.policy_version = 1;
@@ -590,9 +607,7 @@ TEST_F(PostgresDatabaseTest, ConcurrentWorkersClaimEachAttemptExactlyOnce) {
   {
     PostgresDatabase setup(url());
     setup.migrate();
-    std::vector<ports::DispatchTarget> targets;
-    for (UserId id = 1; id <= kTargets; ++id) targets.push_back(reachable_target(id, std::nullopt));
-    setup.targets().store_targets(targets);
+    store_reachable_targets(setup, kTargets);
     requests = setup.deliveries().claim_due_targets({kOctober, kDispatchTime, 31, 12, 10'000}, first_channel);
     ASSERT_EQ(requests.size(), static_cast<std::size_t>(kTargets));
   }
@@ -719,9 +734,7 @@ TEST_F(PostgresDatabaseTest, DispatchUpdatesTargetsInPlace) {
   {
     PostgresDatabase database(url());
     database.migrate();
-    std::vector<ports::DispatchTarget> targets;
-    for (UserId id = 1; id <= kTargets; ++id) targets.push_back(reachable_target(id, std::nullopt));
-    database.targets().store_targets(targets);
+    store_reachable_targets(database, kTargets);
     std::size_t claimed = 0;
     for (;;) {
       const auto requests = database.deliveries().claim_due_targets({kOctober, kDispatchTime, 31, 12, 500}, first_channel);
@@ -745,9 +758,7 @@ TEST_F(PostgresDatabaseTest, ClaimsUpdateAttemptsInPlace) {
   {
     PostgresDatabase database(url());
     database.migrate();
-    std::vector<ports::DispatchTarget> targets;
-    for (UserId id = 1; id <= kTargets; ++id) targets.push_back(reachable_target(id, std::nullopt));
-    database.targets().store_targets(targets);
+    store_reachable_targets(database, kTargets);
     const auto requests = database.deliveries().claim_due_targets({kOctober, kDispatchTime, 31, 12, 10'000}, first_channel);
     ASSERT_EQ(requests.size(), static_cast<std::size_t>(kTargets));
     for (std::size_t offset = 0; offset < requests.size(); offset += 500) {
@@ -786,21 +797,12 @@ TEST_F(PostgresDatabaseTest, ClaimsAndOutcomesProbeAttemptsByKey) {
   constexpr std::size_t kBatch = 500;
   Connection connection(url());
   std::vector<ports::DeliveryRequest> requests;
-  auto sent = [](const ports::DeliveryRequest& request) {
-    ports::AttemptOutcome outcome;
-    outcome.request = request;
-    outcome.attempt_status = ports::attempt_status::kSent;
-    outcome.target_status = ports::target_status::kSent;
-    outcome.finished_at = kDispatchTime + 2;
-    return outcome;
-  };
+  auto sent = [](const ports::DeliveryRequest& request) { return sent_outcome(request, kDispatchTime + 2); };
   {
     PostgresDatabase database(url());
     database.migrate();
     connection.execute("ALTER TABLE delivery_attempt SET (autovacuum_enabled = false)");
-    std::vector<ports::DispatchTarget> targets;
-    for (UserId id = 1; id <= kTargets; ++id) targets.push_back(reachable_target(id, std::nullopt));
-    database.targets().store_targets(targets);
+    store_reachable_targets(database, kTargets);
     const auto finished = database.deliveries().claim_due_targets({kOctober, kDispatchTime, 31, 12, kFinished}, first_channel);
     database.deliveries().claim_attempts(finished, "earlier", kDispatchTime);
     std::vector<ports::AttemptOutcome> outcomes;
@@ -866,9 +868,7 @@ TEST_F(PostgresDatabaseTest, BatchesReadOnlyTheirOwnAttemptsOnATableThatGrewDuri
   {
     PostgresDatabase database(url());
     database.migrate();
-    std::vector<ports::DispatchTarget> targets;
-    for (UserId id = 1; id <= kTargets; ++id) targets.push_back(reachable_target(id, std::nullopt));
-    database.targets().store_targets(targets);
+    store_reachable_targets(database, kTargets);
   }
   ASSERT_EQ(wait_for_table_statistic(connection, "dispatch_target", "n_tup_ins", kTargets), kTargets);
   connection.execute("ALTER TABLE delivery_attempt SET (autovacuum_enabled = false)");
@@ -876,12 +876,7 @@ TEST_F(PostgresDatabaseTest, BatchesReadOnlyTheirOwnAttemptsOnATableThatGrewDuri
   const std::int64_t read_before = attempts_read();
   auto sent = [](const ports::AttemptClaim& claim) {
     EXPECT_EQ(claim.result, ports::AttemptClaimResult::Claimed);
-    ports::AttemptOutcome outcome;
-    outcome.request = claim.request;
-    outcome.attempt_status = ports::attempt_status::kSent;
-    outcome.target_status = ports::target_status::kSent;
-    outcome.finished_at = kDispatchTime + 2;
-    return outcome;
+    return sent_outcome(claim.request, kDispatchTime + 2);
   };
   {
     PostgresDatabase database(url());
@@ -914,10 +909,10 @@ TEST_F(PostgresDatabaseTest, BatchesReadOnlyTheirOwnAttemptsOnATableThatGrewDuri
 // apply to the attempts table by itself is, in a plan made for one batch, a constant that the
 // table's statistics may never have seen: the owner fence was `a.owner = $11`, estimated at one
 // row for a new owner, and the plan then compared every attempt of that owner with every outcome
-// of the batch, 0.6-7 s per batch in the benchmark (docs/BENCHMARKS.md, "Latest"). Here the
-// statistics know only an earlier owner and the table is small enough for a scan to look cheap,
-// as early in a month; the adapter's statement runs under EXPLAIN ANALYZE, rolled back. With the
-// old fence this batch of 200 made 39,800 comparisons that matched nothing.
+// of the batch, 0.6-7 s per batch in the benchmark (docs/BENCHMARKS.md, 2026-11-22 21:15 UTC).
+// Here the statistics know only an earlier owner and the table is small enough for a scan to
+// look cheap, as early in a month; the adapter's statement runs under EXPLAIN ANALYZE, rolled
+// back. With the old fence this batch of 200 made 39,800 comparisons that matched nothing.
 TEST_F(PostgresDatabaseTest, RecordComparesEachOutcomeWithItsOwnAttemptOnly) {
   constexpr UserId kTargets = 10'000;
   constexpr std::size_t kBatch = 200;
@@ -927,22 +922,13 @@ TEST_F(PostgresDatabaseTest, RecordComparesEachOutcomeWithItsOwnAttemptOnly) {
     PostgresDatabase database(url());
     database.migrate();
     connection.execute("ALTER TABLE delivery_attempt SET (autovacuum_enabled = false)");
-    std::vector<ports::DispatchTarget> targets;
-    for (UserId id = 1; id <= kTargets; ++id) targets.push_back(reachable_target(id, std::nullopt));
-    database.targets().store_targets(targets);
+    store_reachable_targets(database, kTargets);
     const auto requests = database.deliveries().claim_due_targets({kOctober, kDispatchTime, 31, 12, 10'000}, first_channel);
     ASSERT_EQ(requests.size(), static_cast<std::size_t>(kTargets));
     const auto finished = std::span(requests).first(requests.size() - kBatch);
     database.deliveries().claim_attempts(finished, "earlier", kDispatchTime);
     std::vector<ports::AttemptOutcome> outcomes;
-    for (const auto& request : finished) {
-      ports::AttemptOutcome outcome;
-      outcome.request = request;
-      outcome.attempt_status = ports::attempt_status::kSent;
-      outcome.target_status = ports::target_status::kSent;
-      outcome.finished_at = kDispatchTime + 1;
-      outcomes.push_back(outcome);
-    }
+    for (const auto& request : finished) outcomes.push_back(sent_outcome(request, kDispatchTime + 1));
     ASSERT_EQ(database.deliveries().record_outcomes(outcomes, "earlier"), finished.size());
     connection.execute("ANALYZE delivery_attempt");  // the statistics know the owner "earlier" only
     in_flight.assign(requests.end() - kBatch, requests.end());

@@ -144,8 +144,8 @@ WHERE t.month = $1::text AND t.user_id = e.user_id)sql";
 // batch cost as much as the whole table (docs/BENCHMARKS.md, "Tried and reverted"). And
 // `a.owner = $11`, planned for this batch, is a new owner the table's statistics have never seen,
 // so the planner took it to match one row, scanned the table for it and compared every row it
-// found with every outcome of the batch: 0.6-7 s per batch (docs/BENCHMARKS.md, "Latest").
-// A fence that only the join can evaluate keeps the plan to key probes
+// found with every outcome of the batch: 0.6-7 s per batch (docs/BENCHMARKS.md, 2026-11-22
+// 21:15 UTC). A fence that only the join can evaluate keeps the plan to key probes
 // (RecordComparesEachOutcomeWithItsOwnAttemptOnly, integration test).
 //
 // A claimed attempt's target comes back with it.
