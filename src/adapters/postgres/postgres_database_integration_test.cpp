@@ -24,7 +24,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/postgres/array_literal.h"
 #include "adapters/postgres/postgres_connection.h"
 #include "adapters/postgres/postgres_delivery_store.h"
 #include "common/embedded_resources.h"
@@ -937,26 +936,11 @@ TEST_F(PostgresDatabaseTest, RecordComparesEachOutcomeWithItsOwnAttemptOnly) {
     }
   }
   // The batch as record_outcomes sends it: SENT outcomes, fenced on SENDING by "worker".
-  ArrayLiteral months, users, rounds, attempt_statuses, errors, target_statuses, next_rounds, next_attempt_times,
-      finish_times, expected_statuses, expected_owners;
-  for (const auto& request : in_flight) {
-    months.add(request.month.to_string());
-    users.add(request.user_id);
-    rounds.add(std::int64_t{request.round});
-    attempt_statuses.add(ports::attempt_status::kSent);
-    errors.add_null();
-    target_statuses.add(ports::target_status::kSent);
-    next_rounds.add(std::int64_t{0});
-    next_attempt_times.add(std::int64_t{0});
-    finish_times.add(kDispatchTime + 3);
-    expected_statuses.add(ports::attempt_status::kSending);
-    expected_owners.add("worker");
-  }
+  std::vector<ports::AttemptOutcome> outcomes;
+  for (const auto& request : in_flight) outcomes.push_back(sent_outcome(request, kDispatchTime + 3));
   std::string arguments;
-  for (const ArrayLiteral* array : {&months, &users, &rounds, &attempt_statuses, &errors, &target_statuses,
-                                    &next_rounds, &next_attempt_times, &finish_times, &expected_statuses,
-                                    &expected_owners}) {
-    arguments += (arguments.empty() ? "'" : ", '") + array->text() + "'";
+  for (const std::string& array : record_outcomes_arguments(outcomes, "worker")) {
+    arguments += (arguments.empty() ? "'" : ", '") + array + "'";
   }
   connection.execute("SET plan_cache_mode = force_custom_plan");  // as kBeginBatch plans every batch
   connection.execute("PREPARE record AS " + std::string(record_outcomes_statement()));

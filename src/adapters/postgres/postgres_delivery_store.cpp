@@ -546,6 +546,20 @@ std::size_t PostgresDeliveryStore::record_outcomes(std::span<const ports::Attemp
                                                    const std::string& owner) {
   for (const ports::AttemptOutcome& outcome : outcomes) sql::check_outcome(outcome);
   if (outcomes.empty()) return 0;
+  Params arguments;
+  for (const std::string& array : record_outcomes_arguments(outcomes, owner)) arguments.add(array);
+  Transaction transaction(connection_, kBeginBatch);
+  Result recorded = connection_.execute_prepared("record_outcomes", kRecordOutcomes, arguments);
+  const std::int64_t count = affected_rows(recorded.get());
+  recorded.reset();
+  transaction.commit();
+  return static_cast<std::size_t>(count);
+}
+
+std::string_view record_outcomes_statement() { return kRecordOutcomes; }
+
+std::vector<std::string> record_outcomes_arguments(std::span<const ports::AttemptOutcome> outcomes,
+                                                   const std::string& owner) {
   const std::vector<std::size_t> order =
       in_key_order(outcomes, [](const ports::AttemptOutcome& outcome) { return attempt_key(outcome.request); });
   // Each attempt once: the first of repeated outcomes (an update takes one of several matching
@@ -568,27 +582,11 @@ std::size_t PostgresDeliveryStore::record_outcomes(std::span<const ports::Attemp
     expected_statuses.add(ports::attempt_status::kSending);
     expected_owners.add(owner);
   }
-  Transaction transaction(connection_, kBeginBatch);
-  Result recorded = connection_.execute_prepared("record_outcomes", kRecordOutcomes,
-                                                 Params()
-                                                     .add(months.text())
-                                                     .add(users.text())
-                                                     .add(rounds.text())
-                                                     .add(attempt_statuses.text())
-                                                     .add(errors.text())
-                                                     .add(target_statuses.text())
-                                                     .add(next_rounds.text())
-                                                     .add(next_attempt_times.text())
-                                                     .add(finish_times.text())
-                                                     .add(expected_statuses.text())
-                                                     .add(expected_owners.text()));
-  const std::int64_t count = affected_rows(recorded.get());
-  recorded.reset();
-  transaction.commit();
-  return static_cast<std::size_t>(count);
+  // $1 to $11 of kRecordOutcomes, in order.
+  return {months.text(),      users.text(),        rounds.text(),       attempt_statuses.text(),
+          errors.text(),      target_statuses.text(), next_rounds.text(), next_attempt_times.text(),
+          finish_times.text(), expected_statuses.text(), expected_owners.text()};
 }
-
-std::string_view record_outcomes_statement() { return kRecordOutcomes; }
 
 std::vector<ports::DeliveryRequest> PostgresDeliveryStore::waiting_attempts(std::int64_t published_before,
                                                                             std::size_t limit) {

@@ -4,7 +4,10 @@
 // number of machines claim different targets, and policy changes are serialised by a table lock.
 #pragma once
 
+#include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "ports/delivery_store.h"
 
@@ -49,8 +52,11 @@ class PostgresDeliveryStore final : public ports::DeliveryStore {
   Connection& connection_;
 };
 
-// The statement record_outcomes runs, for the integration test that checks how the server plans
-// it (RecordComparesEachOutcomeWithItsOwnAttemptOnly).
+// The statement record_outcomes runs and the arrays it binds to it for a batch ($1 to $11, in
+// PostgreSQL's array text form), for the integration test that checks how the server plans it
+// (RecordComparesEachOutcomeWithItsOwnAttemptOnly).
 std::string_view record_outcomes_statement();
+std::vector<std::string> record_outcomes_arguments(std::span<const ports::AttemptOutcome> outcomes,
+                                                   const std::string& owner);
 
 }  // namespace tr1l::adapters::postgres
