@@ -183,7 +183,7 @@ std::string LocalObjectStore::get(const std::string& key) {
   // (a status check, then the open) was a tenth of its CPU. The open resolves the key from the
   // open root directory (keys are relative and have no '..': object_key_problem): the open was a
   // fifth of delivery's CPU, much of it looking up path segments, and half of those were the root's
-  // (docs/BENCHMARKS.md, 2026-11-23).
+  // (docs/BENCHMARKS.md, 2026-11-23 00:29 UTC).
   const int root = root_directory();
   int descriptor = root >= 0 ? ::openat(root, key.c_str(), O_RDONLY | O_CLOEXEC) : -1;
   // A path through a regular file fails with ENOTDIR: no such object either. The path is
